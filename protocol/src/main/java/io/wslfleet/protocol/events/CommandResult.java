@@ -1,0 +1,33 @@
+package io.wslfleet.protocol.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+import java.util.List;
+
+/**
+ * How a command ended. Re-sent, unchanged but for the sequence, when the same command id arrives again.
+ *
+ * @param reason           a stable code for anything but success ({@code BAD_SIGNATURE}, {@code CHECKSUM_MISMATCH},
+ *                         {@code DISK_FULL}, {@code NAME_TAKEN}, {@code ACTIVATION_FAILED}, {@code WSL_TIMEOUT}, …)
+ * @param health           the health verified at the end: what the machine really runs
+ * @param failedGeneration the generation that failed verification, when the agent rolled back from it
+ * @param failedUnits      the units that failed on the failed generation
+ * @param logTail          the last lines of the relevant log, for a person
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record CommandResult(String agentId, long sequence, String commandId, String commandType,
+                            CommandOutcome outcome, String reason, String message, Health health,
+                            Integer failedGeneration, List<String> failedUnits, String logTail)
+        implements AgentEvent {
+    public CommandResult {
+        Require.nonBlank(agentId, "agentId");
+        Require.nonBlank(commandId, "commandId");
+        Require.nonNull(outcome, "outcome");
+        failedUnits = Require.list(failedUnits);
+    }
+
+    public CommandResult withSequence(long newSequence) {
+        return new CommandResult(agentId, newSequence, commandId, commandType, outcome, reason, message, health,
+                failedGeneration, failedUnits, logTail);
+    }
+}

@@ -1,0 +1,17 @@
+package io.wslfleet.protocol.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+import java.time.Instant;
+
+/** Verify the distro now and report its health in the result. */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record HealthCheckCommand(String commandId, String agentId, String distroName, Instant deadline)
+        implements AgentCommand {
+    public HealthCheckCommand {
+        Require.nonBlank(commandId, "commandId");
+        Require.nonBlank(agentId, "agentId");
+        Require.nonBlank(distroName, "distroName");
+        Require.nonNull(deadline, "deadline");
+    }
+}

@@ -1,0 +1,33 @@
+package io.wslfleet.protocol.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+
+/**
+ * A release is stored and signed: the claim check for its bytes, which never travel through Kafka.
+ *
+ * @param manifest  the release manifest JSON exactly as signed (see {@code io.wslfleet.protocol.release})
+ * @param signature base64 Ed25519 signature over the UTF-8 bytes of {@code manifest}
+ * @param keyId     which signing key made the signature
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ReleasePublished(String releaseId, String buildId, String version, String sha256, long size,
+                               String downloadUrl, String manifest, String signature, String keyId,
+                               NixosMetadata nixos) implements BuildEvent {
+    public ReleasePublished {
+        Require.nonBlank(releaseId, "releaseId");
+        Require.nonBlank(buildId, "buildId");
+        Require.nonBlank(version, "version");
+        Require.nonBlank(sha256, "sha256");
+        Require.nonNegative(size, "size");
+        Require.nonBlank(downloadUrl, "downloadUrl");
+        Require.nonBlank(manifest, "manifest");
+        Require.nonBlank(signature, "signature");
+        Require.nonBlank(keyId, "keyId");
+        Require.nonNull(nixos, "nixos");
+    }
+
+    @Override
+    public String key() {
+        return releaseId;
+    }
+}
