@@ -9,5 +9,7 @@ public enum RejectReason {
     /** The data is not JSON, or not the shape the type requires. */
     MALFORMED_DATA,
     /** The data parsed but breaks a rule of the contract (a missing id, a negative size). */
-    INVALID_DATA
+    INVALID_DATA,
+    /** Well-formed, but the consumer could not apply it after its retries (kept here rather than blocking the partition). */
+    PROCESSING_FAILED
 }

@@ -1,0 +1,39 @@
+package io.wslfleet.orchestrator;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** The orchestrator's own settings, under {@code fleet.*}. */
+@ConfigMapping(prefix = "fleet")
+public interface FleetConfig {
+
+    /** The CloudEvents source of everything this instance emits. */
+    @WithDefault("/orchestrator")
+    String source();
+
+    /** A machine not heard from for this long counts as offline. */
+    @WithDefault("PT5M")
+    Duration offlineAfter();
+
+    Outbox outbox();
+
+    Rollout rollout();
+
+    interface Outbox {
+        /** Rows relayed per transaction. */
+        @WithDefault("500")
+        int batchSize();
+    }
+
+    interface Rollout {
+        /** Default per-deployment deadline when a rollout does not set one. */
+        @WithDefault("PT30M")
+        Duration defaultDeadline();
+
+        /** How long a rollback command may take before the deployment counts as ROLLBACK_FAILED. */
+        @WithDefault("PT15M")
+        Duration rollbackDeadline();
+    }
+}

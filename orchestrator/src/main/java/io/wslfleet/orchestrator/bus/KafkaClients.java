@@ -1,0 +1,46 @@
+package io.wslfleet.orchestrator.bus;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The plain Kafka producer used by the outbox relay and the dead-letter path: both must know a record is acknowledged
+ * before they mark it done, which a synchronous send on an idempotent producer gives directly.
+ */
+@ApplicationScoped
+public class KafkaClients {
+
+    @Produces
+    @ApplicationScoped
+    Producer<String, byte[]> producer(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.LINGER_MS_CONFIG, 5,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
+                ProducerConfig.CLIENT_ID_CONFIG, "orchestrator"),
+                new StringSerializer(), new ByteArraySerializer());
+    }
+
+    void close(@Disposes Producer<String, byte[]> producer) {
+        producer.close(Duration.ofSeconds(5));
+    }
+
+    @Produces
+    @ApplicationScoped
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+}

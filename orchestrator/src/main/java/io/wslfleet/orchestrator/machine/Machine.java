@@ -1,0 +1,59 @@
+package io.wslfleet.orchestrator.machine;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+
+/** One agent (a Windows user on a workstation) and the NixOS distro it manages, as last reported. */
+@Entity
+@Table(name = "machine")
+public class Machine extends PanacheEntityBase {
+    @Id
+    public String id;
+    @Column(name = "machine_id")
+    public String machineId;
+    @Column(name = "windows_user")
+    public String windowsUser;
+    public String hostname;
+    @Column(name = "windows_build")
+    public String windowsBuild;
+    @Column(name = "wsl_version")
+    public String wslVersion;
+    @Column(name = "kernel_version")
+    public String kernelVersion;
+    @Column(name = "agent_version")
+    public String agentVersion;
+    @Column(name = "free_disk_bytes")
+    public Long freeDiskBytes;
+    public String ring;
+    /** JSON object. */
+    public String labels = "{}";
+    @Column(name = "distro_name")
+    public String distroName;
+    @Column(name = "distro_state")
+    public String distroState;
+    /** healthy, degraded, failed, absent or unknown: see {@link HealthState}. */
+    @Column(name = "health_state")
+    public String healthState = HealthState.UNKNOWN.wire();
+    @Column(name = "failed_units")
+    public String failedUnits;
+    @Column(name = "current_generation")
+    public Integer currentGeneration;
+    @Column(name = "current_system_path")
+    public String currentSystemPath;
+    @Column(name = "current_release_id")
+    public String currentReleaseId;
+    public String inventory;
+    @Column(name = "last_sequence")
+    public long lastSequence;
+    @Column(name = "registered_at")
+    public Instant registeredAt;
+    @Column(name = "last_seen_at")
+    public Instant lastSeenAt;
+    @Column(name = "health_checked_at")
+    public Instant healthCheckedAt;
+}

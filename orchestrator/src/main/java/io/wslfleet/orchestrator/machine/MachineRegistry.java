@@ -1,0 +1,162 @@
+package io.wslfleet.orchestrator.machine;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.orchestrator.rollout.RolloutEngine;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.events.AgentEvent;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.events.CommandProgress;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.DistroInfo;
+import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.Inventory;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Keeps the machine registry from agent events. What a machine reports is the truth: its current generation and
+ * release are taken from its reports, whatever a rollout expected. Events at or below the last sequence seen from an
+ * agent are stale (re-delivered or overtaken) and change nothing.
+ */
+@ApplicationScoped
+public class MachineRegistry {
+    private static final Logger LOG = Logger.getLogger(MachineRegistry.class);
+    static final String MANAGED_DISTRO = "NixOS";
+
+    @Inject
+    Clock clock;
+    @Inject
+    RolloutEngine rollouts;
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void apply(CloudEvent<? extends AgentEvent> event) {
+        AgentEvent data = event.data();
+        Instant now = clock.instant();
+        Machine machine = Machine.findById(data.agentId(), LockModeType.PESSIMISTIC_WRITE);
+        if (machine == null) {
+            machine = newMachine(data.agentId(), now);
+        } else if (data.sequence() <= machine.lastSequence) {
+            LOG.debugf("stale event %s from %s: sequence %d <= %d", event.id(), data.agentId(), data.sequence(),
+                    machine.lastSequence);
+            return;
+        }
+        machine.lastSequence = data.sequence();
+        machine.lastSeenAt = now;
+
+        if (data instanceof AgentRegistered registered) {
+            applyInventory(machine, registered);
+        } else if (data instanceof AgentHeartbeat heartbeat) {
+            if (heartbeat.health() != null) {
+                applyHealth(machine, heartbeat.health(), now);
+            }
+        } else if (data instanceof CommandProgress progress) {
+            rollouts.onProgress(machine, progress);
+        } else if (data instanceof CommandResult result) {
+            if (result.health() != null) {
+                applyHealth(machine, result.health(), now);
+            }
+            rollouts.onResult(machine, result);
+        }
+    }
+
+    private static Machine newMachine(String agentId, Instant now) {
+        Machine m = new Machine();
+        m.id = agentId;
+        int slash = agentId.indexOf('/');
+        m.machineId = slash < 0 ? agentId : agentId.substring(0, slash);
+        m.windowsUser = slash < 0 ? "" : agentId.substring(slash + 1);
+        m.registeredAt = now;
+        m.lastSeenAt = now;
+        m.persist();
+        return m;
+    }
+
+    private void applyInventory(Machine machine, AgentRegistered registered) {
+        Inventory inv = registered.inventory();
+        machine.agentVersion = registered.agentVersion();
+        machine.hostname = inv.hostname();
+        machine.windowsBuild = inv.windowsBuild();
+        machine.wslVersion = inv.wslVersion();
+        machine.kernelVersion = inv.kernelVersion();
+        machine.freeDiskBytes = inv.freeDiskBytes();
+        Map<String, String> labels = new TreeMap<>(labels(machine));
+        labels.putAll(inv.labels()); // the agent's configuration owns the labels it sets
+        machine.labels = toJson(labels);
+        machine.ring = labels.get("ring");
+        machine.inventory = toJson(inv);
+        DistroInfo distro = inv.distros().stream().filter(d -> MANAGED_DISTRO.equalsIgnoreCase(d.name())).findFirst()
+                .orElse(null);
+        if (distro == null) {
+            machine.distroName = null;
+            machine.distroState = null;
+            machine.currentGeneration = null;
+            machine.currentSystemPath = null;
+            machine.currentReleaseId = null;
+            machine.healthState = HealthState.ABSENT.wire();
+        } else {
+            machine.distroName = distro.name();
+            machine.distroState = distro.state();
+            machine.currentGeneration = distro.currentGeneration();
+            machine.currentSystemPath = distro.currentSystemPath();
+            machine.currentReleaseId = Release.bySystemPath(distro.currentSystemPath()).map(r -> r.id).orElse(null);
+        }
+    }
+
+    private void applyHealth(Machine machine, Health health, Instant now) {
+        HealthState state = HealthState.fromSystemState(health.systemState());
+        machine.healthState = state.wire();
+        machine.failedUnits = health.failedUnits().isEmpty() ? null : String.join(" ", health.failedUnits());
+        machine.healthCheckedAt = now;
+        if (health.distroName() != null) {
+            machine.distroName = health.distroName();
+        }
+        if (state == HealthState.ABSENT) {
+            machine.currentGeneration = null;
+            machine.currentSystemPath = null;
+            machine.currentReleaseId = null;
+        } else if (health.systemPath() != null) {
+            machine.currentGeneration = health.generation();
+            machine.currentSystemPath = health.systemPath();
+            machine.currentReleaseId = Release.bySystemPath(health.systemPath()).map(r -> r.id).orElse(null);
+        }
+        HealthReport report = new HealthReport();
+        report.machineId = machine.id;
+        report.reportedAt = now;
+        report.state = state.wire();
+        report.generation = health.generation();
+        report.systemPath = health.systemPath();
+        report.failedUnits = machine.failedUnits;
+        report.persist();
+    }
+
+    public static Map<String, String> labels(Machine machine) {
+        try {
+            return Json.MAPPER.readValue(machine.labels == null ? "{}" : machine.labels,
+                    new TypeReference<LinkedHashMap<String, String>>() {
+                    });
+        } catch (JsonProcessingException e) {
+            return Map.of();
+        }
+    }
+
+    static String toJson(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

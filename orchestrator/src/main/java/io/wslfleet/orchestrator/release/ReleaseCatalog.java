@@ -1,0 +1,101 @@
+package io.wslfleet.orchestrator.release;
+
+import io.wslfleet.orchestrator.bus.Outbox;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.events.BuildEvent;
+import io.wslfleet.protocol.events.BuildFailed;
+import io.wslfleet.protocol.events.BuildProgress;
+import io.wslfleet.protocol.events.BuildRequested;
+import io.wslfleet.protocol.events.ReleasePublished;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import java.time.Clock;
+import java.util.UUID;
+
+/** Records releases and build progress from {@code fleet.artifacts}, and requests builds. */
+@ApplicationScoped
+public class ReleaseCatalog {
+    @Inject
+    Clock clock;
+    @Inject
+    Outbox outbox;
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void apply(CloudEvent<? extends BuildEvent> event) {
+        BuildEvent data = event.data();
+        if (data instanceof ReleasePublished published) {
+            record(published);
+        } else if (data instanceof BuildProgress progress) {
+            build(progress.buildId()).ifPresent(b -> {
+                if (b.state != Build.State.PUBLISHED && b.state != Build.State.FAILED) {
+                    b.state = Build.State.RUNNING;
+                    b.step = progress.step();
+                    b.bytesDone = progress.bytesDone();
+                    b.bytesTotal = progress.bytesTotal();
+                    b.updatedAt = clock.instant();
+                }
+            });
+        } else if (data instanceof BuildFailed failed) {
+            build(failed.buildId()).ifPresent(b -> {
+                b.state = Build.State.FAILED;
+                b.failureReason = failed.reason();
+                b.failureDetail = failed.detail();
+                b.updatedAt = clock.instant();
+            });
+        }
+        // BuildRequested is ours; it is not expected back on fleet.artifacts
+    }
+
+    private void record(ReleasePublished published) {
+        if (Release.findById(published.releaseId()) == null) {
+            Release r = new Release();
+            r.id = published.releaseId();
+            r.buildId = published.buildId();
+            r.version = published.version();
+            r.sha256 = published.sha256();
+            r.sizeBytes = published.size();
+            r.downloadUrl = published.downloadUrl();
+            r.manifest = published.manifest();
+            r.signature = published.signature();
+            r.keyId = published.keyId();
+            r.nixosVersion = published.nixos().nixosVersion();
+            r.hostName = published.nixos().hostName();
+            r.systemPath = published.nixos().systemPath();
+            r.generation = published.nixos().generation();
+            r.nixosWslVersion = published.nixos().nixosWslVersion();
+            r.uncompressedBytes = published.nixos().uncompressedSize();
+            r.entryCount = published.nixos().entryCount();
+            r.publishedAt = clock.instant();
+            r.persist();
+        }
+        build(published.buildId()).ifPresent(b -> {
+            b.state = Build.State.PUBLISHED;
+            b.releaseId = published.releaseId();
+            b.updatedAt = clock.instant();
+        });
+    }
+
+    private static java.util.Optional<Build> build(String id) {
+        return Build.findByIdOptional(id);
+    }
+
+    /** Records the build and the request for a build worker in one transaction. */
+    @Transactional
+    public Build requestBuild(String version, BuildRequested.Source source, BuildRequested.Customization customization,
+                              String requestedBy) {
+        Build b = new Build();
+        b.id = "b-" + UUID.randomUUID();
+        b.version = version;
+        b.sourceKind = source.kind().name();
+        b.sourceLocation = source.location();
+        b.state = Build.State.REQUESTED;
+        b.requestedBy = requestedBy;
+        b.createdAt = clock.instant();
+        b.updatedAt = b.createdAt;
+        b.persist();
+        outbox.enqueue(new BuildRequested(b.id, version, source, customization, requestedBy));
+        return b;
+    }
+}

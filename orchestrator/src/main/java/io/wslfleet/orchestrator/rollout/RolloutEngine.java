@@ -1,0 +1,365 @@
+package io.wslfleet.orchestrator.rollout;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.orchestrator.bus.Outbox;
+import io.wslfleet.orchestrator.machine.HealthState;
+import io.wslfleet.orchestrator.machine.Machine;
+import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.events.AgentCommand;
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.CommandProgress;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.events.RollbackCommand;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Drives rollouts: dispatches commands wave by wave through the outbox, applies what agents report, times out silent
+ * machines, halts on thresholds and rolls back. Every change to a rollout happens under its row lock, taken with
+ * {@code SKIP LOCKED} by the periodic tick, so instances side by side never decide for the same rollout at once.
+ */
+@ApplicationScoped
+public class RolloutEngine {
+    private static final Logger LOG = Logger.getLogger(RolloutEngine.class);
+    static final String DISTRO = "NixOS";
+
+    @Inject
+    EntityManager em;
+    @Inject
+    Outbox outbox;
+    @Inject
+    Clock clock;
+    @Inject
+    FleetConfig config;
+    @Inject
+    RolloutTimeline timeline;
+
+    // ---- what agents report ------------------------------------------------------------------------------------
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onProgress(Machine machine, CommandProgress progress) {
+        Deployment d = byCommand(progress.commandId());
+        if (d == null || d.state.terminal()) {
+            return;
+        }
+        DeploymentState next = DeploymentState.forStep(progress.step());
+        if ("ROLLING_BACK".equals(progress.step()) && d.state.inFlight()) {
+            next = DeploymentState.ROLLING_BACK; // the agent is rolling back a failed activation by itself
+        }
+        if (next != null && d.state != DeploymentState.ROLLING_BACK && next.ordinal() > d.state.ordinal()) {
+            d.state = next;
+            d.updatedAt = clock.instant();
+        }
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void onResult(Machine machine, CommandResult result) {
+        Deployment d = byCommand(result.commandId());
+        if (d != null) {
+            Rollout rollout = lock(d.rolloutId);
+            applyResult(rollout, d, result);
+            return;
+        }
+        Deployment rolledBack = Deployment.find("rollbackCommandId", result.commandId()).firstResult();
+        if (rolledBack != null) {
+            lock(rolledBack.rolloutId);
+            boolean back = result.outcome() == CommandOutcome.SUCCEEDED;
+            rolledBack.state = back ? DeploymentState.ROLLED_BACK : DeploymentState.ROLLBACK_FAILED;
+            rolledBack.reason = back ? rolledBack.reason : result.reason();
+            rolledBack.message = result.message();
+            rolledBack.reportedSystemPath = result.health() == null ? null : result.health().systemPath();
+            rolledBack.finishedAt = clock.instant();
+            rolledBack.updatedAt = rolledBack.finishedAt;
+        }
+    }
+
+    private void applyResult(Rollout rollout, Deployment d, CommandResult result) {
+        if (d.state.terminal()) {
+            return;
+        }
+        Release release = Release.findById(rollout.releaseId);
+        String reported = result.health() == null ? null : result.health().systemPath();
+        d.reportedSystemPath = reported;
+        d.message = result.message();
+        d.failedUnits = result.failedUnits().isEmpty() ? null : String.join(" ", result.failedUnits());
+        d.logTail = result.logTail();
+        d.finishedAt = clock.instant();
+        d.updatedAt = d.finishedAt;
+        switch (result.outcome()) {
+            case SUCCEEDED -> {
+                // Success is the machine running the new system, healthy: not the installer exiting 0.
+                boolean running = result.health() != null && result.health().healthy();
+                if (running && release.systemPath.equals(reported)) {
+                    d.state = DeploymentState.SUCCEEDED;
+                    d.reason = null;
+                } else {
+                    d.state = DeploymentState.FAILED;
+                    d.reason = running ? "REPORTED_OTHER_SYSTEM" : "NOT_HEALTHY";
+                    d.message = "the machine reports " + reported + " in state "
+                            + (result.health() == null ? "unknown" : result.health().systemState())
+                            + "; expected " + release.systemPath + " running";
+                }
+            }
+            case ROLLED_BACK -> {
+                d.state = DeploymentState.ROLLED_BACK;
+                d.reason = result.reason();
+            }
+            case ROLLBACK_FAILED -> {
+                d.state = DeploymentState.ROLLBACK_FAILED;
+                d.reason = result.reason();
+            }
+            case FAILED, REFUSED -> {
+                d.state = DeploymentState.FAILED;
+                d.reason = result.reason();
+            }
+        }
+        if (d.state != DeploymentState.SUCCEEDED) {
+            timeline.record(rollout, "system", "DEPLOYMENT_" + d.state, d.machineId + ": " + d.reason
+                    + (d.failedUnits == null ? "" : " (failed units: " + d.failedUnits + ")"));
+        }
+    }
+
+    private Deployment byCommand(String commandId) {
+        return Deployment.find("commandId", commandId).firstResult();
+    }
+
+    private Rollout lock(Long rolloutId) {
+        return em.find(Rollout.class, rolloutId, LockModeType.PESSIMISTIC_WRITE);
+    }
+
+    // ---- the periodic decisions --------------------------------------------------------------------------------
+
+    @Scheduled(every = "${fleet.rollout.tick-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "1s")
+    void tickScheduled() {
+        try {
+            tick();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "rollout tick failed; next tick retries");
+        }
+    }
+
+    /** Advances every active rollout one step; each in its own transaction under its row lock. */
+    public void tick() {
+        List<Long> active = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select r.id from Rollout r where r.state in :states order by r.id", Long.class)
+                .setParameter("states", List.of(RolloutState.RUNNING, RolloutState.PAUSED,
+                        RolloutState.ROLLING_BACK))
+                .getResultList());
+        for (Long id : active) {
+            QuarkusTransaction.requiringNew().run(() -> {
+                @SuppressWarnings("unchecked")
+                List<Rollout> locked = em.createNativeQuery(
+                                "select * from rollout where id = :id for update skip locked", Rollout.class)
+                        .setParameter("id", id).getResultList();
+                if (!locked.isEmpty()) {
+                    advance(locked.get(0));
+                }
+            });
+        }
+    }
+
+    void advance(Rollout rollout) {
+        Instant now = clock.instant();
+        timeOutSilentMachines(rollout, now);
+        switch (rollout.state) {
+            case RUNNING -> advanceRunning(rollout, now);
+            case ROLLING_BACK -> {
+                long open = Deployment.count("rolloutId = ?1 and state = ?2", rollout.id,
+                        DeploymentState.ROLLING_BACK);
+                if (open == 0) {
+                    rollout.state = RolloutState.ROLLED_BACK;
+                    rollout.finishedAt = now;
+                    timeline.record(rollout, "system", "ROLLED_BACK", "every moved machine is back or reported");
+                }
+            }
+            default -> {
+                // PAUSED: in-flight deployments still report and time out, nothing new is dispatched
+            }
+        }
+    }
+
+    private void timeOutSilentMachines(Rollout rollout, Instant now) {
+        List<Deployment> overdue = Deployment.list("rolloutId = ?1 and deadlineAt < ?2 and state in ?3",
+                rollout.id, now, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
+                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING,
+                        DeploymentState.ROLLING_BACK));
+        for (Deployment d : overdue) {
+            boolean rollingBack = d.state == DeploymentState.ROLLING_BACK;
+            d.state = rollingBack ? DeploymentState.ROLLBACK_FAILED : DeploymentState.TIMED_OUT;
+            d.reason = "DEADLINE_PASSED";
+            d.message = "no result by " + d.deadlineAt;
+            d.finishedAt = now;
+            d.updatedAt = now;
+            timeline.record(rollout, "system", "DEPLOYMENT_" + d.state, d.machineId + " silent past its deadline");
+        }
+    }
+
+    private void advanceRunning(Rollout rollout, Instant now) {
+        RolloutPlan plan = plan(rollout);
+        int waves = waveCount(rollout);
+        RolloutPlan.Wave wave = plan.waves().get(Math.min(rollout.currentWave, plan.waves().size() - 1));
+        WaveRules.Verdict verdict = WaveRules.evaluate(wave, counts(rollout, rollout.currentWave), now,
+                rollout.soakUntil);
+        if (verdict instanceof WaveRules.Halt halt) {
+            halt(rollout, halt.reason(), now);
+        } else if (verdict instanceof WaveRules.Soak soak) {
+            if (rollout.soakUntil == null) {
+                timeline.record(rollout, "system", "WAVE_SUCCEEDED", "wave " + rollout.currentWave
+                        + " succeeded; soaking until " + soak.until());
+            }
+            rollout.soakUntil = soak.until();
+        } else if (verdict instanceof WaveRules.Proceed) {
+            if (rollout.currentWave + 1 >= waves) {
+                rollout.state = RolloutState.SUCCEEDED;
+                rollout.finishedAt = now;
+                timeline.record(rollout, "system", "SUCCEEDED", "every wave succeeded");
+            } else {
+                rollout.currentWave++;
+                rollout.soakUntil = null;
+                rollout.waveStartedAt = now;
+                timeline.record(rollout, "system", "WAVE_STARTED", "wave " + rollout.currentWave);
+                dispatch(rollout, now);
+            }
+        } else {
+            dispatch(rollout, now);
+        }
+    }
+
+    /** Commands the pending machines of the current wave. */
+    private void dispatch(Rollout rollout, Instant now) {
+        List<Deployment> pending = Deployment.list("rolloutId = ?1 and wave = ?2 and state = ?3 order by id",
+                rollout.id, rollout.currentWave, DeploymentState.PENDING);
+        if (pending.isEmpty()) {
+            return;
+        }
+        Release release = Release.findById(rollout.releaseId);
+        ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
+                release.sizeBytes, release.manifest, release.signature, release.keyId, release.systemPath);
+        Instant deadline = now.plusSeconds(rollout.deadlineSeconds);
+        for (Deployment d : pending) {
+            Machine machine = Machine.findById(d.machineId);
+            if (release.systemPath.equals(machine.currentSystemPath)
+                    && HealthState.HEALTHY.wire().equals(machine.healthState)) {
+                d.state = DeploymentState.SUCCEEDED;
+                d.reason = "ALREADY_CURRENT";
+                d.reportedSystemPath = machine.currentSystemPath;
+                d.finishedAt = now;
+                d.updatedAt = now;
+                continue;
+            }
+            d.commandId = UUID.randomUUID().toString();
+            d.previousGeneration = machine.currentGeneration;
+            d.previousSystemPath = machine.currentSystemPath;
+            boolean hasDistro = machine.currentSystemPath != null
+                    && !HealthState.ABSENT.wire().equals(machine.healthState);
+            AgentCommand command = hasDistro
+                    ? new UpgradeCommand(d.commandId, machine.id, DISTRO, ref, rollout.upgradeMode,
+                    rollout.backupFirst, deadline)
+                    : new InstallCommand(d.commandId, machine.id, DISTRO, ref, deadline);
+            outbox.enqueue(command);
+            d.state = DeploymentState.COMMANDED;
+            d.commandedAt = now;
+            d.deadlineAt = deadline;
+            d.updatedAt = now;
+        }
+    }
+
+    /** Stops the rollout; with automatic rollback on, commands every machine it moved back. */
+    void halt(Rollout rollout, String reason, Instant now) {
+        rollout.state = RolloutState.HALTED;
+        rollout.haltReason = reason;
+        timeline.record(rollout, "system", "HALTED", reason);
+        cancelPending(rollout, now);
+        if (rollout.autoRollback) {
+            rollBack(rollout, "system", "automatic rollback: " + reason, now);
+        }
+    }
+
+    void cancelPending(Rollout rollout, Instant now) {
+        List<Deployment> pending = Deployment.list("rolloutId = ?1 and state = ?2", rollout.id,
+                DeploymentState.PENDING);
+        for (Deployment d : pending) {
+            d.state = DeploymentState.CANCELLED;
+            d.finishedAt = now;
+            d.updatedAt = now;
+        }
+    }
+
+    /**
+     * Commands back every machine this rollout moved, or may be moving: succeeded and in-flight deployments that had a
+     * previous generation. Failed ones stayed on (or returned to) a working generation by the agent's own guarantee.
+     */
+    void rollBack(Rollout rollout, String actor, String reason, Instant now) {
+        rollout.state = RolloutState.ROLLING_BACK;
+        timeline.record(rollout, actor, "ROLLING_BACK", reason);
+        List<Deployment> moved = Deployment.list("rolloutId = ?1 and state in ?2", rollout.id,
+                List.of(DeploymentState.SUCCEEDED, DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
+                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING));
+        Instant deadline = now.plus(config.rollout().rollbackDeadline());
+        for (Deployment d : moved) {
+            if (d.previousGeneration == null) {
+                // A fresh install has no earlier generation to return to; it stays as it is and says so.
+                d.message = "installed fresh by this rollout: no earlier generation to roll back to";
+                d.updatedAt = now;
+                continue;
+            }
+            d.rollbackCommandId = UUID.randomUUID().toString();
+            outbox.enqueue(new RollbackCommand(d.rollbackCommandId, d.machineId, DISTRO, d.previousGeneration,
+                    reason, deadline));
+            d.state = DeploymentState.ROLLING_BACK;
+            d.deadlineAt = deadline;
+            d.updatedAt = now;
+        }
+    }
+
+    WaveRules.Counts counts(Rollout rollout, int wave) {
+        List<Deployment> deployments = Deployment.list("rolloutId = ?1 and wave = ?2", rollout.id, wave);
+        int succeeded = 0, errors = 0, inFlight = 0, pending = 0, cancelled = 0;
+        for (Deployment d : deployments) {
+            if (d.state == DeploymentState.SUCCEEDED) {
+                succeeded++;
+            } else if (d.state.isError()) {
+                errors++;
+            } else if (d.state == DeploymentState.PENDING) {
+                pending++;
+            } else if (d.state == DeploymentState.CANCELLED) {
+                cancelled++;
+            } else {
+                inFlight++;
+            }
+        }
+        return new WaveRules.Counts(deployments.size(), succeeded, errors, inFlight, pending, cancelled);
+    }
+
+    static RolloutPlan plan(Rollout rollout) {
+        try {
+            return Json.MAPPER.readValue(rollout.plan, RolloutPlan.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("rollout " + rollout.id + " has an unreadable plan", e);
+        }
+    }
+
+    static int waveCount(Rollout rollout) {
+        Number max = (Number) Deployment.getEntityManager()
+                .createQuery("select max(d.wave) from Deployment d where d.rolloutId = :id")
+                .setParameter("id", rollout.id).getSingleResult();
+        return max == null ? 0 : max.intValue() + 1;
+    }
+}

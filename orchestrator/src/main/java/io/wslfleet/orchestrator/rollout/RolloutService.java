@@ -1,0 +1,197 @@
+package io.wslfleet.orchestrator.rollout;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.orchestrator.api.ApiProblem;
+import io.wslfleet.orchestrator.audit.AuditLog;
+import io.wslfleet.orchestrator.machine.MachineQuery;
+import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.events.UpgradeMode;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** What operators do to rollouts: create, start, pause, resume, cancel, roll back. Every action is audited. */
+@ApplicationScoped
+public class RolloutService {
+    @Inject
+    EntityManager em;
+    @Inject
+    Clock clock;
+    @Inject
+    FleetConfig config;
+    @Inject
+    RolloutEngine engine;
+    @Inject
+    RolloutTimeline timeline;
+    @Inject
+    AuditLog audit;
+
+    @Transactional
+    public Rollout create(CreateRolloutRequest request, String actor) {
+        if (Release.findById(request.releaseId()) == null) {
+            throw ApiProblem.invalid("release " + request.releaseId() + " does not exist");
+        }
+        Rollout r = new Rollout();
+        r.name = request.name();
+        r.releaseId = request.releaseId();
+        r.state = RolloutState.DRAFT;
+        r.target = json(request.target());
+        r.plan = json(plan(request));
+        r.deadlineSeconds = request.deadlineSeconds() != null ? request.deadlineSeconds()
+                : (int) config.rollout().defaultDeadline().toSeconds();
+        r.autoRollback = request.autoRollback() == null || request.autoRollback();
+        r.upgradeMode = request.mode() == null ? UpgradeMode.IN_PLACE : request.mode();
+        r.backupFirst = Boolean.TRUE.equals(request.backupFirst());
+        r.createdBy = actor;
+        r.createdAt = clock.instant();
+        r.persist();
+        audit.record(actor, "CREATED", "rollout", String.valueOf(r.id), null, r.plan);
+        if (Boolean.TRUE.equals(request.start())) {
+            start(r, actor);
+        }
+        return r;
+    }
+
+    static RolloutPlan plan(CreateRolloutRequest request) {
+        int success = request.successThresholdPercent() == null ? 100 : request.successThresholdPercent();
+        int errors = request.errorThresholdPercent() == null ? 0 : request.errorThresholdPercent();
+        long soak = request.soakSeconds() == null ? 0 : request.soakSeconds();
+        List<RolloutPlan.Wave> waves = new ArrayList<>();
+        CreateRolloutRequest.WaveSize canary = request.canary() == null
+                ? new CreateRolloutRequest.WaveSize(1, null, null, null, null) : request.canary();
+        waves.add(wave("canary", canary, success, errors, soak));
+        List<CreateRolloutRequest.WaveSize> rest = request.waves() == null || request.waves().isEmpty()
+                ? List.of(new CreateRolloutRequest.WaveSize(null, 100, null, null, null)) : request.waves();
+        for (int i = 0; i < rest.size(); i++) {
+            waves.add(wave("wave-" + (i + 1), rest.get(i), success, errors, soak));
+        }
+        return new RolloutPlan(waves);
+    }
+
+    private static RolloutPlan.Wave wave(String name, CreateRolloutRequest.WaveSize size, int success, int errors,
+                                         long soak) {
+        return new RolloutPlan.Wave(name, size.count(), size.percent(),
+                size.successThresholdPercent() == null ? success : size.successThresholdPercent(),
+                size.errorThresholdPercent() == null ? errors : size.errorThresholdPercent(),
+                size.soakSeconds() == null ? soak : size.soakSeconds());
+    }
+
+    @Transactional
+    public Rollout start(long id, String actor) {
+        return start(lock(id), actor);
+    }
+
+    private Rollout start(Rollout r, String actor) {
+        requireState(r, Set.of(RolloutState.DRAFT), "start");
+        TargetFilter filter = read(r.target, TargetFilter.class);
+        List<String> targets = MachineQuery.of(filter).ids(em);
+        if (targets.isEmpty()) {
+            throw ApiProblem.conflict("no machine matches the rollout's target");
+        }
+        List<Integer> sizes = RolloutEngine.plan(r).sizes(targets.size());
+        Instant now = clock.instant();
+        int index = 0;
+        for (int wave = 0; wave < sizes.size(); wave++) {
+            for (int i = 0; i < sizes.get(wave); i++) {
+                Deployment d = new Deployment();
+                d.rolloutId = r.id;
+                d.machineId = targets.get(index++);
+                d.wave = wave;
+                d.state = DeploymentState.PENDING;
+                d.updatedAt = now;
+                d.persist();
+            }
+        }
+        r.state = RolloutState.RUNNING;
+        r.startedAt = now;
+        r.waveStartedAt = now;
+        r.currentWave = 0;
+        timeline.record(r, actor, "STARTED", targets.size() + " machines in " + sizes.size() + " waves " + sizes);
+        engine.advance(r);
+        return r;
+    }
+
+    @Transactional
+    public Rollout pause(long id, String actor) {
+        Rollout r = lock(id);
+        requireState(r, Set.of(RolloutState.RUNNING), "pause");
+        r.state = RolloutState.PAUSED;
+        timeline.record(r, actor, "PAUSED", null);
+        return r;
+    }
+
+    @Transactional
+    public Rollout resume(long id, String actor) {
+        Rollout r = lock(id);
+        requireState(r, Set.of(RolloutState.PAUSED), "resume");
+        r.state = RolloutState.RUNNING;
+        timeline.record(r, actor, "RESUMED", null);
+        engine.advance(r);
+        return r;
+    }
+
+    @Transactional
+    public Rollout cancel(long id, String actor) {
+        Rollout r = lock(id);
+        requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED),
+                "cancel");
+        Instant now = clock.instant();
+        engine.cancelPending(r, now);
+        r.state = RolloutState.CANCELLED;
+        r.finishedAt = now;
+        timeline.record(r, actor, "CANCELLED", null);
+        return r;
+    }
+
+    @Transactional
+    public Rollout rollBack(long id, String actor) {
+        Rollout r = lock(id);
+        requireState(r, Set.of(RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED,
+                RolloutState.SUCCEEDED), "roll back");
+        Instant now = clock.instant();
+        engine.cancelPending(r, now);
+        engine.rollBack(r, actor, "rolled back by " + actor, now);
+        engine.advance(r);
+        return r;
+    }
+
+    private Rollout lock(long id) {
+        Rollout r = em.find(Rollout.class, id, LockModeType.PESSIMISTIC_WRITE);
+        if (r == null) {
+            throw ApiProblem.notFound("rollout", id);
+        }
+        return r;
+    }
+
+    private static void requireState(Rollout r, Set<RolloutState> allowed, String action) {
+        if (!allowed.contains(r.state)) {
+            throw ApiProblem.conflict("cannot " + action + " rollout " + r.id + " in state " + r.state);
+        }
+    }
+
+    static String json(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static <T> T read(String json, Class<T> type) {
+        try {
+            return Json.MAPPER.readValue(json, type);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.wslfleet.orchestrator;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.wslfleet.orchestrator.support.FleetInfraResource;
+import io.wslfleet.orchestrator.support.SimulatedFleet;
+import io.wslfleet.orchestrator.support.SimulatedFleet.Behaviour;
+import io.wslfleet.orchestrator.support.TestBus;
+import io.wslfleet.protocol.CloudEventHeaders;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.ReleasePublished;
+import io.wslfleet.protocol.events.RollbackCommand;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static io.wslfleet.orchestrator.support.Fixtures.publishRelease;
+import static io.wslfleet.orchestrator.support.Fixtures.systemPath;
+import static io.wslfleet.orchestrator.support.Fixtures.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+/** Rollouts through the real broker and database, with simulated agents speaking the real protocol. */
+@QuarkusTest
+@QuarkusTestResource(FleetInfraResource.class)
+class RolloutFlowTest {
+    private static SimulatedFleet fleet;
+
+    @BeforeAll
+    static void startFleet() {
+        fleet = new SimulatedFleet();
+    }
+
+    @AfterAll
+    static void stopFleet() throws InterruptedException {
+        fleet.close();
+    }
+
+    private static List<String> register(String group, int count, Behaviour behaviour, String fromPath) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String id = String.format("%s-%03d/dev", group, i);
+            fleet.add(id, behaviour, fromPath, Map.of("group", group));
+            ids.add(id);
+        }
+        return ids;
+    }
+
+    private static void awaitReleaseAndMachines(String releaseId, String group, int machines) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            given().get("/api/v1/releases/" + releaseId).then().statusCode(200);
+            given().queryParam("label", "group=" + group).get("/api/v1/machines")
+                    .then().statusCode(200).body("total", equalTo(machines));
+        });
+    }
+
+    private static long createRollout(String body) {
+        return given().contentType(ContentType.JSON).body(body).post("/api/v1/rollouts")
+                .then().statusCode(201).extract().jsonPath().getLong("id");
+    }
+
+    private static JsonPath awaitRolloutState(long id, String state, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                given().get("/api/v1/rollouts/" + id).then().body("state", equalTo(state)));
+        return given().get("/api/v1/rollouts/" + id).then().extract().jsonPath();
+    }
+
+    @Test
+    void rolloutGoesFromCanaryThroughWavesToSucceeded() {
+        String group = unique("waves");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05"));
+        List<String> agents = register(group, 20, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 20);
+
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},
+                 "canary":{"count":1},"waves":[{"percent":25},{"percent":100}],"start":true}
+                """.formatted(group, release.releaseId(), group));
+
+        JsonPath done = awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(60));
+        assertThat(done.getList("waves.size", Integer.class)).containsExactly(1, 5, 14);
+        assertThat(done.getList("waves.succeeded", Integer.class)).containsExactly(1, 5, 14);
+        given().queryParam("label", "group=" + group).queryParam("release", release.releaseId())
+                .get("/api/v1/machines").then().body("total", equalTo(20));
+        List<String> actions = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath()
+                .getList("action");
+        assertThat(actions).containsSubsequence("STARTED", "WAVE_STARTED", "WAVE_STARTED", "SUCCEEDED");
+        // every machine was commanded exactly once, with an upgrade (each already had NixOS)
+        for (String agent : agents) {
+            assertThat(fleet.agent(agent).received).hasSize(1).allMatch(UpgradeCommand.class::isInstance);
+        }
+    }
+
+    @Test
+    void waveCrossingErrorThresholdHaltsAndRollsBackEveryMovedMachine() {
+        String group = unique("halt");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-bad"));
+        List<String> healthy = register(group + "-a", 4, Behaviour.HEALTHY, old.nixos().systemPath());
+        List<String> degraded = register(group + "-b", 4, Behaviour.DEGRADED_ON_ACTIVATION, old.nixos().systemPath());
+        List<String> all = new ArrayList<>(healthy);
+        all.addAll(degraded);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(8)));
+        given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+
+        // ids sort "-a-…" before "-b-…": the canary and first wave are healthy, the last wave degrades
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"machineIds":%s},"canary":{"count":1},
+                 "waves":[{"count":3},{"percent":100}],"errorThresholdPercent":25,"successThresholdPercent":75,
+                 "start":true}
+                """.formatted(group, release.releaseId(), json(all)));
+
+        JsonPath done = awaitRolloutState(id, "ROLLED_BACK", Duration.ofSeconds(60));
+        assertThat(done.getString("haltReason")).contains("wave-2").contains("error threshold");
+        JsonPath deployments = given().queryParam("size", 100).get("/api/v1/rollouts/" + id + "/deployments")
+                .then().extract().jsonPath();
+        for (String agent : healthy) {
+            assertThat(deployments.getString("items.find { it.machineId == '" + agent + "' }.state"))
+                    .isEqualTo("ROLLED_BACK");
+            assertThat(fleet.agent(agent).received).hasSize(2).last().isInstanceOfSatisfying(RollbackCommand.class,
+                    r -> assertThat(r.toGeneration()).isEqualTo(1));
+            assertThat(fleet.agent(agent).currentPath()).isEqualTo(old.nixos().systemPath());
+        }
+        for (String agent : degraded) {
+            String state = deployments.getString("items.find { it.machineId == '" + agent + "' }.state");
+            assertThat(state).as(agent).isIn("ROLLED_BACK", "CANCELLED");
+        }
+        assertThat(deployments.getList("items.findAll { it.reason == 'ACTIVATION_FAILED' }.failedUnits.flatten()"))
+                .contains("home-manager-dev.service");
+        List<String> actions = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath()
+                .getList("action");
+        assertThat(actions).containsSubsequence("HALTED", "ROLLING_BACK", "ROLLED_BACK");
+        // the machines report the old generation again: the registry says so
+        given().queryParam("q", group).queryParam("release", old.releaseId()).get("/api/v1/machines")
+                .then().body("total", equalTo(8));
+    }
+
+    @Test
+    void silentMachinesTimeOutAndCountAgainstTheWave() {
+        String group = unique("silent");
+        ReleasePublished release = publishRelease(unique("25.05"));
+        List<String> talking = register(group + "-a", 2, Behaviour.HEALTHY, null);
+        List<String> silent = register(group + "-b", 1, Behaviour.SILENT, null);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(3)));
+        given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+        List<String> all = new ArrayList<>(talking);
+        all.addAll(silent);
+
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"machineIds":%s},"canary":{"percent":100},
+                 "errorThresholdPercent":40,"successThresholdPercent":60,"deadlineSeconds":3,"start":true}
+                """.formatted(group, release.releaseId(), json(all)));
+
+        JsonPath done = awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(30));
+        assertThat(done.getInt("waves[0].errors")).isEqualTo(1);
+        assertThat(done.getInt("waves[0].succeeded")).isEqualTo(2);
+        given().queryParam("state", "TIMED_OUT").get("/api/v1/rollouts/" + id + "/deployments")
+                .then().body("items.machineId", equalTo(silent)).body("items[0].reason", equalTo("DEADLINE_PASSED"));
+        // machines without NixOS were sent an install, not an upgrade
+        assertThat(fleet.agent(talking.get(0)).received).singleElement().isInstanceOf(InstallCommand.class);
+    }
+
+    @Test
+    void malformedAgentEventGoesToDeadLetterAndTheFlowAfterItContinues() {
+        String agent = unique("dlq") + "/dev";
+        TestBus.send(new ProducerRecord<>(Topics.AGENT_EVENTS, agent, "{not an event".getBytes()));
+        SimulatedFleet.Agent a = fleet.add(agent, Behaviour.HEALTHY, null, Map.of());
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/machines/" + agent).then().statusCode(200).body("health", equalTo("absent")));
+        var dead = TestBus.readAll(Topics.DEAD_LETTER, r -> agent.equals(r.key()), Duration.ofSeconds(1));
+        assertThat(dead).hasSize(1);
+        assertThat(new String(dead.get(0).headers().lastHeader(CloudEventHeaders.DLQ_REASON).value(),
+                StandardCharsets.UTF_8)).isEqualTo("MISSING_HEADER");
+        assertThat(dead.get(0).value()).isEqualTo("{not an event".getBytes());
+        assertThat(a.id).isEqualTo(agent);
+    }
+
+    @Test
+    void staleAndOutOfOrderEventsChangeNothing() {
+        String agent = unique("stale") + "/dev";
+        SimulatedFleet.Agent a = fleet.add(agent, Behaviour.HEALTHY, systemPath("24.11"), Map.of());
+        String degraded = systemPath("degraded");
+        fleet.emit(a, new AgentHeartbeat(agent, 50, new Health("NixOS", "degraded", List.of("x.service"), 2,
+                degraded, Instant.now())));
+        fleet.emit(a, new AgentHeartbeat(agent, 40, new Health("NixOS", "running", List.of(), 1, systemPath("24.11"),
+                Instant.now())));
+        fleet.emit(a, new AgentHeartbeat(agent, 50, new Health("NixOS", "running", List.of(), 1, systemPath("24.11"),
+                Instant.now())));
+        // a later event proves the three above were consumed
+        fleet.emit(a, new AgentHeartbeat(agent, 51, new Health("NixOS", "degraded", List.of("x.service", "y.service"),
+                2, degraded, Instant.now())));
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
+                .body("failedUnits", hasItem("y.service")));
+        given().get("/api/v1/machines/" + agent + "/health").then().body("size()", equalTo(3))
+                .body("state", equalTo(List.of("degraded", "degraded", "healthy")));
+    }
+
+    private static String json(List<String> ids) {
+        return ids.stream().map(s -> "\"" + s + "\"").collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+}

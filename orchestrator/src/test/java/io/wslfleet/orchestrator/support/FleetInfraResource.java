@@ -1,0 +1,26 @@
+package io.wslfleet.orchestrator.support;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.wslfleet.embedded.FleetInfra;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Points the orchestrator under test at the JVM's one real Kafka broker and PostgreSQL (started in-process by
+ * {@link FleetInfra}, or external ones named by environment variables), with fast ticks so tests do not wait.
+ */
+public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
+    @Override
+    public Map<String, String> start() {
+        Map<String, String> config = new HashMap<>(FleetInfra.shared().quarkusConfig());
+        config.put("fleet.outbox.relay-every", "0.1s");
+        config.put("fleet.rollout.tick-every", "0.2s");
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // the infrastructure lives as long as the JVM; other test classes share it
+    }
+}
