@@ -25,6 +25,10 @@ public interface FleetConfig {
         /** Rows relayed per transaction. */
         @WithDefault("500")
         int batchSize();
+
+        /** How often the relay looks for unsent rows (read by the scheduler as {@code fleet.outbox.relay-every}). */
+        @WithDefault("0.25s")
+        String relayEvery();
     }
 
     interface Rollout {
@@ -35,5 +39,9 @@ public interface FleetConfig {
         /** How long a rollback command may take before the deployment counts as ROLLBACK_FAILED. */
         @WithDefault("PT15M")
         Duration rollbackDeadline();
+
+        /** How often deadlines, soak times and waves are re-evaluated ({@code fleet.rollout.tick-every}). */
+        @WithDefault("1s")
+        String tickEvery();
     }
 }

@@ -14,8 +14,8 @@ public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(FleetInfra.shared().quarkusConfig());
-        config.put("fleet.outbox.relay-every", "0.1s");
-        config.put("fleet.rollout.tick-every", "0.2s");
+        config.put("fleet.outbox.relay-every", "1s");
+        config.put("fleet.rollout.tick-every", "1s");
         return config;
     }
 
