@@ -1,0 +1,362 @@
+package io.wslfleet.sandbox;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wslfleet.agent.AgentMain;
+import io.wslfleet.buildworker.BuildWorker;
+import io.wslfleet.buildworker.BuildWorkerConfig;
+import io.wslfleet.buildworker.DemoRoot;
+import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.events.BuildRequested;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.wslstandin.StandInLauncher;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The whole fleet on one machine. In start order:
+ * <ol>
+ *   <li>the Kafka broker and PostgreSQL ({@link FleetInfra}: embedded, or external through {@code FLEET_KAFKA_BOOTSTRAP}
+ *       and {@code FLEET_DB_*});</li>
+ *   <li>a signing key pair for this sandbox, and the build worker (in this JVM, with its own Kafka clients and its
+ *       artifact HTTP server);</li>
+ *   <li>the packaged orchestrator ({@code orchestrator/target/quarkus-app/quarkus-run.jar}) as a child process, until
+ *       {@code /q/health/ready} answers 200;</li>
+ *   <li>N simulated workstations: each a stand-in {@code wsl.exe} with its own state directory and a windows agent
+ *       running as its own process against it.</li>
+ * </ol>
+ * {@link #close()} stops them in reverse order and leaves no process behind.
+ */
+public final class LocalFleet implements AutoCloseable {
+
+    public static final String KEY_ID = "sandbox-1";
+    public static final String MACHINE_PREFIX = "ws-";
+    public static final String WINDOWS_USER = "dev";
+
+    /**
+     * @param workDir         everything the sandbox writes: logs, artifacts, stand-in state, agents' state
+     * @param agents          how many simulated workstations
+     * @param httpPort        the orchestrator's port (0: a free one)
+     * @param orchestratorJar the packaged orchestrator
+     * @param adminPassword   the orchestrator's {@code admin} password
+     * @param environment     where {@code FLEET_KAFKA_BOOTSTRAP} / {@code FLEET_DB_*} may name external servers
+     */
+    public record Options(Path workDir, int agents, int httpPort, Path orchestratorJar, String adminPassword,
+                          Map<String, String> environment) {
+    }
+
+    private final Options options;
+    private final Consumer<String> say;
+    private final List<ChildProcess> children = new ArrayList<>();
+    private FleetInfra infra;
+    private BuildWorker buildWorker;
+    private Producer<String, byte[]> producer;
+    private ChildProcess orchestrator;
+    private FleetApi api;
+    private KeyPair signingKey;
+    private final List<String> agentIds = new ArrayList<>();
+
+    private LocalFleet(Options options, Consumer<String> say) {
+        this.options = options;
+        this.say = say;
+    }
+
+    public static LocalFleet start(Options options, Consumer<String> say) {
+        LocalFleet fleet = new LocalFleet(options, say);
+        try {
+            fleet.startAll();
+            return fleet;
+        } catch (RuntimeException | Error e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    private void startAll() {
+        Path work = options.workDir();
+        mkdirs(work);
+        say.accept("starting Kafka and PostgreSQL");
+        infra = FleetInfra.create(work.resolve("infra"), options.environment());
+        String bootstrap = infra.kafkaBootstrap();
+        infra.jdbcUrl();
+        say.accept("  Kafka broker     " + bootstrap);
+        say.accept("  PostgreSQL       " + infra.jdbcUrl());
+
+        signingKey = Ed25519.generate();
+        producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.CLIENT_ID_CONFIG, "sandbox"),
+                new StringSerializer(), new ByteArraySerializer());
+
+        say.accept("starting the build worker");
+        buildWorker = BuildWorker.start(buildWorkerConfig(bootstrap, work));
+        say.accept("  artifacts served at " + buildWorker.artifactBaseUrl());
+
+        say.accept("starting the orchestrator (" + options.orchestratorJar() + ")");
+        startOrchestrator(work);
+
+        say.accept("starting " + options.agents() + " simulated workstations");
+        for (int i = 1; i <= options.agents(); i++) {
+            startAgent(work, i);
+        }
+    }
+
+    private BuildWorkerConfig buildWorkerConfig(String bootstrap, Path work) {
+        return BuildWorkerConfig.builder()
+                .kafkaBootstrap(bootstrap)
+                .storeDir(work.resolve("artifacts"))
+                .workDir(work.resolve("build-work"))
+                .httpPort(0)
+                .signingKey(KEY_ID, signingKey.getPrivate())
+                .source("urn:wsl-fleet:build-worker:sandbox")
+                .build();
+    }
+
+    private void startOrchestrator(Path work) {
+        if (!Files.isRegularFile(options.orchestratorJar())) {
+            throw new IllegalStateException("the packaged orchestrator is missing: " + options.orchestratorJar()
+                    + " (build it first: ./mvnw -q package -DskipTests)");
+        }
+        int port = options.httpPort() == 0 ? freePort() : options.httpPort();
+        Map<String, String> env = new LinkedHashMap<>(infra.environment());
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("FLEET_ADMIN_PASSWORD", options.adminPassword());
+        env.put("FLEET_OPERATOR_PASSWORD", options.adminPassword());
+        env.put("FLEET_VIEWER_PASSWORD", options.adminPassword());
+        env.put("FLEET_ROLLOUT_TICK_EVERY", "1s");
+        env.put("FLEET_OUTBOX_RELAY_EVERY", "1s");
+        orchestrator = ChildProcess.jar("orchestrator", List.of("-Xmx512m", "-XX:+UseSerialGC"),
+                options.orchestratorJar(), List.of(), env, work.resolve("logs/orchestrator.log"));
+        children.add(orchestrator);
+        api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
+        awaitTrue("the orchestrator to be ready on port " + port, Duration.ofMinutes(3), () -> {
+            if (!orchestrator.isAlive()) {
+                throw new IllegalStateException("the orchestrator exited:\n" + orchestrator.logTail(40));
+            }
+            return api.status("q/health/ready") == 200;
+        });
+        say.accept("  orchestrator     " + api.base() + " (log " + orchestrator.log() + ")");
+    }
+
+    private void startAgent(Path work, int index) {
+        String machineId = String.format("%s%03d", MACHINE_PREFIX, index);
+        Path home = work.resolve("workstations").resolve(machineId);
+        Path wsl;
+        try {
+            wsl = StandInLauncher.install(home.resolve("bin"), home.resolve("wsl-state"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> env = new HashMap<>();
+        env.put("FLEET_KAFKA_BOOTSTRAP", infra.kafkaBootstrap());
+        env.put("FLEET_AGENT_MACHINE_ID", machineId);
+        env.put("FLEET_AGENT_WINDOWS_USER", WINDOWS_USER);
+        env.put("FLEET_WSL_PATH", wsl.toString());
+        env.put("FLEET_TRUSTED_KEYS", KEY_ID + "=" + Ed25519.encode(signingKey.getPublic()));
+        env.put("FLEET_AGENT_STATE_DIR", home.resolve("agent-state").toString());
+        env.put("FLEET_AGENT_LABELS", "ring=" + (index == 1 ? "canary" : "broad") + ",site=sandbox");
+        env.put("FLEET_HEARTBEAT_SECONDS", "15");
+        ChildProcess agent = ChildProcess.java("agent " + machineId,
+                List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                System.getProperty("java.class.path"), AgentMain.class.getName(), List.of("run"), env,
+                work.resolve("logs/agent-" + machineId + ".log"));
+        children.add(agent);
+        agentIds.add(machineId + "/" + WINDOWS_USER);
+    }
+
+    /** Asks the build worker for a release of a small NixOS-WSL root made here; returns the build id. */
+    public String requestDemoBuild(String version, DemoRoot.Fault fault) {
+        Path root = options.workDir().resolve("demo-roots").resolve(version);
+        try {
+            DemoRoot.create(root, "fleet-demo", version, 1, fault);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String buildId = "build-" + version;
+        var request = new BuildRequested(buildId, version,
+                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, root.toString(), null, null),
+                null, "sandbox");
+        send(EventCodec.toRecord(CloudEvent.of("urn:wsl-fleet:sandbox", request)));
+        return buildId;
+    }
+
+    /** Publishes a record as is (tests use it for malformed input). */
+    public void send(org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record) {
+        try {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish to " + record.topic(), e);
+        }
+    }
+
+    public JsonNode awaitRelease(String releaseId, Duration timeout) {
+        return awaitValue("release " + releaseId + " in the orchestrator", timeout, () -> {
+            JsonNode page = api.get("api/v1/releases");
+            for (JsonNode release : items(page)) {
+                if (releaseId.equals(release.path("id").asText())) {
+                    return release;
+                }
+            }
+            return null;
+        });
+    }
+
+    public void awaitMachines(int count, Duration timeout) {
+        awaitTrue(count + " registered machines", timeout, () -> {
+            assertChildrenAlive();
+            return api.get("api/v1/machines?size=1").path("total").asInt() >= count;
+        });
+    }
+
+    /** Creates and starts a rollout of the release to every machine: a canary of one, then the rest in two waves. */
+    public long startRollout(String name, String releaseId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", name);
+        body.put("releaseId", releaseId);
+        body.put("target", Map.of());
+        body.put("canary", Map.of("count", 1));
+        body.put("waves", List.of(Map.of("percent", 50), Map.of("percent", 100)));
+        body.put("errorThresholdPercent", 0);
+        body.put("soakSeconds", 2);
+        body.put("deadlineSeconds", 300);
+        body.put("autoRollback", true);
+        body.put("start", true);
+        return api.post("api/v1/rollouts", body).path("id").asLong();
+    }
+
+    public JsonNode awaitRolloutState(long rolloutId, Set<String> states, Duration timeout) {
+        return awaitValue("rollout " + rolloutId + " to reach " + states, timeout, () -> {
+            assertChildrenAlive();
+            JsonNode rollout = api.get("api/v1/rollouts/" + rolloutId);
+            return states.contains(rollout.path("state").asText()) ? rollout : null;
+        });
+    }
+
+    private static Iterable<JsonNode> items(JsonNode page) {
+        return page.has("items") ? page.get("items") : page;
+    }
+
+    private void assertChildrenAlive() {
+        for (ChildProcess child : children) {
+            if (!child.isAlive()) {
+                throw new IllegalStateException(child.name() + " exited:\n" + child.logTail(40));
+            }
+        }
+    }
+
+    public FleetApi api() {
+        return api;
+    }
+
+    public FleetInfra infra() {
+        return infra;
+    }
+
+    public List<String> agentIds() {
+        return List.copyOf(agentIds);
+    }
+
+    public KeyPair signingKey() {
+        return signingKey;
+    }
+
+    public List<ChildProcess> children() {
+        return List.copyOf(children);
+    }
+
+    public String artifactBaseUrl() {
+        return buildWorker.artifactBaseUrl();
+    }
+
+    @Override
+    public void close() {
+        for (int i = children.size() - 1; i >= 0; i--) {
+            children.get(i).stop();
+        }
+        children.clear();
+        if (buildWorker != null) {
+            buildWorker.close();
+            buildWorker = null;
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+        if (infra != null) {
+            infra.close();
+            infra = null;
+        }
+    }
+
+    static void awaitTrue(String what, Duration timeout, BooleanSupplier condition) {
+        awaitValue(what, timeout, () -> condition.getAsBoolean() ? Boolean.TRUE : null);
+    }
+
+    static <T> T awaitValue(String what, Duration timeout, Supplier<T> probe) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RuntimeException last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                T value = probe.get();
+                if (value != null) {
+                    return value;
+                }
+            } catch (IllegalStateException e) {
+                if (e.getMessage() != null && e.getMessage().contains(" exited:")) {
+                    throw e;
+                }
+                last = e;
+            } catch (RuntimeException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what, e);
+            }
+        }
+        throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what, last);
+    }
+
+    static int freePort() {
+        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
