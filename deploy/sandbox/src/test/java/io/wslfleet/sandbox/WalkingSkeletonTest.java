@@ -162,7 +162,7 @@ class WalkingSkeletonTest {
         await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/rollouts/" + rolloutId).then()
                 .statusCode(200).body("state", equalTo("SUCCEEDED")));
         admin().get("api/v1/rollouts/" + rolloutId + "/deployments").then().statusCode(200)
-                .body("[0].machineId", equalTo(agentId)).body("[0].state", equalTo("SUCCEEDED"));
+                .body("items[0].machineId", equalTo(agentId)).body("items[0].state", equalTo("SUCCEEDED"));
         await().atMost(HOP).untilAsserted(() -> admin().queryParam("release", published.releaseId())
                 .get("api/v1/machines").then().statusCode(200)
                 .body("items.id", hasItem(agentId)));
@@ -177,6 +177,17 @@ class WalkingSkeletonTest {
                     .as("release's store path unpacked under " + standInState).isTrue();
         }
 
+        // Kafka's own console consumer, from the same broker jars, reads every topic of the skeleton with the ce_* headers
+        String console = consoleConsumer();
+        assertThat(console)
+                .contains("ce_type:io.wslfleet.build.requested.v1")    // fleet.build-requests
+                .contains("ce_type:io.wslfleet.release.published.v1") // fleet.artifacts
+                .contains("ce_type:io.wslfleet.distro.install.v1")     // fleet.commands
+                .contains("ce_type:io.wslfleet.command.completed.v1")  // fleet.agent-events
+                .contains("dlq_origin_topic:fleet.agent-events")       // fleet.dead-letter
+                .contains("ce_specversion:1.0")
+                .contains("\"sha256\":\"" + published.sha256() + "\"");
+
         // every record on the path carried the CloudEvents binary-mode headers
         for (ConsumerRecord<String, byte[]> r : seen) {
             if (!r.topic().equals(Topics.DEAD_LETTER) && r.value() != null) {
@@ -186,6 +197,19 @@ class WalkingSkeletonTest {
                 }
             }
         }
+    }
+
+    /** Runs {@code kafka-console-consumer} over all fleet topics, printing topic, headers, key and value. */
+    private static String consoleConsumer() throws Exception {
+        Path out = work.resolve("console-consumer.txt");
+        Process p = new ProcessBuilder(ChildProcess.javaExecutable(), "-cp", System.getProperty("java.class.path"),
+                "org.apache.kafka.tools.consumer.ConsoleConsumer",
+                "--bootstrap-server", fleet.infra().kafkaBootstrap(), "--include", "fleet\\..*",
+                "--from-beginning", "--timeout-ms", "8000",
+                "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true")
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("console consumer finished").isTrue();
+        return Files.readString(out);
     }
 
     private static String header(ConsumerRecord<String, byte[]> r, String name) {
@@ -205,7 +229,15 @@ class WalkingSkeletonTest {
 
     private static ConsumerRecord<String, byte[]> awaitRecord(String topic,
                                                               Predicate<ConsumerRecord<String, byte[]>> match) {
-        return await().atMost(HOP).pollInterval(Duration.ofMillis(200)).until(() -> seen.stream()
-                .filter(r -> r.topic().equals(topic)).filter(match).findFirst().orElse(null), r -> r != null);
+        try {
+            return await().atMost(HOP).pollInterval(Duration.ofMillis(200)).until(() -> seen.stream()
+                    .filter(r -> r.topic().equals(topic)).filter(match).findFirst().orElse(null), r -> r != null);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder what = new StringBuilder("no matching record on " + topic + "; seen there:");
+            seen.stream().filter(r -> r.topic().equals(topic)).forEach(r -> what.append("\n  ")
+                    .append(header(r, CloudEventHeaders.TYPE)).append(' ')
+                    .append(new String(r.value(), StandardCharsets.UTF_8), 0, Math.min(400, r.value().length)));
+            throw new AssertionError(what.toString(), e);
+        }
     }
 }

@@ -1,0 +1,224 @@
+package io.wslfleet.buildworker;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.RejectReason;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.BuildFailed;
+import io.wslfleet.protocol.events.BuildProgress;
+import io.wslfleet.protocol.events.BuildRequested;
+import io.wslfleet.protocol.events.EventData;
+import io.wslfleet.protocol.events.NixosMetadata;
+import io.wslfleet.protocol.events.ReleasePublished;
+import io.wslfleet.protocol.release.ReleaseManifest;
+import io.wslfleet.protocol.release.SignedManifest;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The long-running worker: consumes {@code fleet.build-requests} (consumer group {@code build-workers}, so several
+ * workers share the requests), makes each release, and publishes on {@code fleet.artifacts}:
+ * {@link BuildProgress} while working, then {@link ReleasePublished} only once the artifact and its signed manifest
+ * are durably stored and served, or {@link BuildFailed} with a reason a person can act on and nothing else. A record
+ * that cannot be decoded goes to {@code fleet.dead-letter}. Offsets are committed after a request is handled.
+ */
+public final class BuildWorker implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(BuildWorker.class.getName());
+    public static final String GROUP = "build-workers";
+
+    private final BuildWorkerConfig config;
+    private final ArtifactStore store;
+    private final ArtifactServer server;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Thread loop;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Clock clock = Clock.systemUTC();
+
+    private BuildWorker(BuildWorkerConfig config) throws IOException {
+        this.config = config;
+        Files.createDirectories(config.workDir());
+        this.store = new ArtifactStore(config.storeDir());
+        this.server = new ArtifactServer(store, config.httpHost(), config.httpPort(), config.publicBaseUrl());
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.CLIENT_ID_CONFIG, "build-worker"),
+                new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, GROUP,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+                // a build may take long: give it the time before the group considers this worker gone
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) TimeUnit.HOURS.toMillis(2)),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.loop = new Thread(this::run, "build-worker");
+    }
+
+    public static BuildWorker start(BuildWorkerConfig config) {
+        try {
+            BuildWorker worker = new BuildWorker(config);
+            worker.consumer.subscribe(List.of(Topics.BUILD_REQUESTS));
+            worker.loop.start();
+            return worker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the build worker", e);
+        }
+    }
+
+    public String artifactBaseUrl() {
+        return server.baseUrl();
+    }
+
+    public ArtifactStore store() {
+        return store;
+    }
+
+    private void run() {
+        try {
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    handle(record);
+                    consumer.commitSync(Map.of(
+                            new org.apache.kafka.common.TopicPartition(record.topic(), record.partition()),
+                            new org.apache.kafka.clients.consumer.OffsetAndMetadata(record.offset() + 1)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "build worker loop stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    void handle(ConsumerRecord<String, byte[]> record) {
+        Decoded decoded = EventCodec.decode(record);
+        if (decoded instanceof Decoded.Rejected rejected) {
+            deadLetter(record, rejected.reason(), rejected.detail());
+            return;
+        }
+        CloudEvent<?> event = ((Decoded.Event) decoded).event();
+        if (!(event.data() instanceof BuildRequested request)) {
+            deadLetter(record, RejectReason.UNKNOWN_TYPE, event.type().ceType() + " does not belong on " + record.topic());
+            return;
+        }
+        EventData outcome;
+        try {
+            outcome = build(request);
+        } catch (BuildFailure e) {
+            outcome = new BuildFailed(request.buildId(), e.reason, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "build " + request.buildId() + " failed", e);
+            outcome = new BuildFailed(request.buildId(), "BUILD_ERROR", String.valueOf(e.getMessage()));
+        }
+        publish(outcome);
+    }
+
+    private EventData build(BuildRequested request) throws IOException, BuildFailure {
+        return switch (request.source().kind()) {
+            case ROOT_DIRECTORY -> fromRootDirectory(request);
+            case FLAKE, UPSTREAM -> throw new BuildFailure("UNSUPPORTED_SOURCE",
+                    request.source().kind() + " builds are not implemented in this worker yet; use ROOT_DIRECTORY");
+        };
+    }
+
+    private ReleasePublished fromRootDirectory(BuildRequested request) throws IOException, BuildFailure {
+        Path root = Path.of(request.source().location());
+        if (!Files.isDirectory(root)) {
+            throw new BuildFailure("SOURCE_NOT_FOUND", "root directory " + root + " does not exist on the build worker");
+        }
+        long total = RootPacker.contentSize(root);
+        publish(new BuildProgress(request.buildId(), "PACKING", 0, total));
+        try (ArtifactStore.Staged staged = store.stage()) {
+            RootPacker.pack(root, staged.stream(), done -> { });
+            String sha256 = staged.finish();
+            publish(new BuildProgress(request.buildId(), "VALIDATING", total, total));
+            NixosMetadata metadata;
+            try (InputStream in = Files.newInputStream(staged.tempFile())) {
+                metadata = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            } catch (InvalidArchiveException e) {
+                throw new BuildFailure("INVALID_ROOT", e.getMessage());
+            }
+            String releaseId = "rel-" + request.version();
+            ReleaseManifest manifest = new ReleaseManifest(releaseId, request.version(), sha256, staged.size(),
+                    metadata, clock.instant(), config.keyId());
+            SignedManifest signed = SignedManifest.sign(manifest, config.signingKey());
+            publish(new BuildProgress(request.buildId(), "STORING", total, total));
+            store.commit(staged, sha256, signed);
+            return new ReleasePublished(releaseId, request.buildId(), request.version(), sha256, staged.size(),
+                    server.urlOf(sha256), signed.manifestJson(), signed.signature(), signed.keyId(), metadata);
+        }
+    }
+
+    private void publish(EventData data) {
+        try {
+            producer.send(EventCodec.toRecord(CloudEvent.of(config.source(), data, clock))).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish " + data.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {
+        LOG.warning("dead-lettering " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": "
+                + reason + " " + detail);
+        try {
+            producer.send(EventCodec.deadLetter(record, reason, detail, "build-worker")).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("dead-letter publish failed", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        consumer.wakeup();
+        try {
+            loop.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+        server.close();
+    }
+
+    /** A failure with a stable reason code and a message a person can act on. */
+    static final class BuildFailure extends Exception {
+        final String reason;
+
+        BuildFailure(String reason, String message) {
+            super(message);
+            this.reason = reason;
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.wslfleet.buildworker;
+
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.util.Objects;
+
+/**
+ * @param kafkaBootstrap broker list
+ * @param storeDir       the artifact store's directory
+ * @param workDir        scratch space for builds
+ * @param httpHost       the artifact server's bind address
+ * @param httpPort       its port (0: any free port)
+ * @param publicBaseUrl  the URL agents reach the artifact server at (null: {@code http://httpHost:port})
+ * @param keyId          the id of the signing key, as agents' trust lists name it
+ * @param signingKey     Ed25519 private key
+ * @param source         the CloudEvents source of what this worker publishes
+ */
+public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workDir, String httpHost, int httpPort,
+                                String publicBaseUrl, String keyId, PrivateKey signingKey, String source) {
+
+    public BuildWorkerConfig {
+        Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
+        Objects.requireNonNull(storeDir, "storeDir");
+        Objects.requireNonNull(workDir, "workDir");
+        Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(signingKey, "signingKey");
+        httpHost = httpHost == null ? "127.0.0.1" : httpHost;
+        source = source == null ? "urn:wsl-fleet:build-worker" : source;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private String kafkaBootstrap;
+        private Path storeDir;
+        private Path workDir;
+        private String httpHost = "127.0.0.1";
+        private int httpPort;
+        private String publicBaseUrl;
+        private String keyId;
+        private PrivateKey signingKey;
+        private String source;
+
+        public Builder kafkaBootstrap(String v) {
+            kafkaBootstrap = v;
+            return this;
+        }
+
+        public Builder storeDir(Path v) {
+            storeDir = v;
+            return this;
+        }
+
+        public Builder workDir(Path v) {
+            workDir = v;
+            return this;
+        }
+
+        public Builder httpHost(String v) {
+            httpHost = v;
+            return this;
+        }
+
+        public Builder httpPort(int v) {
+            httpPort = v;
+            return this;
+        }
+
+        public Builder publicBaseUrl(String v) {
+            publicBaseUrl = v;
+            return this;
+        }
+
+        public Builder signingKey(String id, PrivateKey key) {
+            keyId = id;
+            signingKey = key;
+            return this;
+        }
+
+        public Builder source(String v) {
+            source = v;
+            return this;
+        }
+
+        public BuildWorkerConfig build() {
+            return new BuildWorkerConfig(kafkaBootstrap, storeDir, workDir, httpHost, httpPort, publicBaseUrl, keyId,
+                    signingKey, source);
+        }
+    }
+}

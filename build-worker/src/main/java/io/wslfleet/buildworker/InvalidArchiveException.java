@@ -1,0 +1,10 @@
+package io.wslfleet.buildworker;
+
+import java.io.IOException;
+
+/** The archive is not something the fleet may install; the message says why, for a person to act on. */
+public final class InvalidArchiveException extends IOException {
+    public InvalidArchiveException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,139 @@
+package io.wslfleet.buildworker.cli;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.wslfleet.buildworker.ArchiveInspector;
+import io.wslfleet.buildworker.BuildWorker;
+import io.wslfleet.buildworker.BuildWorkerConfig;
+import io.wslfleet.buildworker.InvalidArchiveException;
+import io.wslfleet.buildworker.RootPacker;
+import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.events.NixosMetadata;
+import io.wslfleet.protocol.release.Ed25519;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code build-worker <command>}: the worker and the tools around releases. */
+@Command(name = "build-worker", mixinStandardHelpOptions = true,
+        subcommands = {BuildWorkerCli.Pack.class, BuildWorkerCli.Inspect.class, BuildWorkerCli.Keygen.class,
+                BuildWorkerCli.Worker.class},
+        description = "Builds, validates, signs, stores and publishes nixos.wsl releases.")
+public final class BuildWorkerCli {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BuildWorkerCli()).execute(args));
+    }
+
+    @Command(name = "pack", description = "Pack a NixOS-WSL root directory into a reproducible nixos.wsl.")
+    static final class Pack implements Callable<Integer> {
+        @Parameters(index = "0", description = "root directory")
+        Path root;
+        @Parameters(index = "1", description = "output file (nixos.wsl)")
+        Path output;
+
+        @Override
+        public Integer call() throws Exception {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            try (OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(output), sha)) {
+                RootPacker.pack(root, out, done -> { });
+            }
+            String hex = HexFormat.of().formatHex(sha.digest());
+            Files.writeString(output.resolveSibling(output.getFileName() + ".sha256"), hex + "  " + output.getFileName() + "\n");
+            System.out.println(hex + "  " + output);
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Validate a nixos.wsl and print its NixOS metadata.")
+    static final class Inspect implements Callable<Integer> {
+        @Parameters(index = "0", description = "the nixos.wsl")
+        Path archive;
+        @Option(names = "--json", description = "print JSON")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            NixosMetadata m;
+            try (InputStream in = Files.newInputStream(archive)) {
+                m = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            } catch (InvalidArchiveException e) {
+                System.err.println("refused: " + e.getMessage());
+                return 2;
+            }
+            if (json) {
+                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m));
+            } else {
+                System.out.printf("NixOS %s, host %s, generation %d%nsystem    %s%nNixOS-WSL %s%nentries   %d, %d bytes uncompressed%n",
+                        m.nixosVersion(), m.hostName(), m.generation(), m.systemPath(),
+                        m.nixosWslVersion() == null ? "unknown" : m.nixosWslVersion(), m.entryCount(), m.uncompressedSize());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "keygen", description = "Make an Ed25519 signing key pair: prints FLEET_SIGNING_KEY and the agents' trust entry.")
+    static final class Keygen implements Callable<Integer> {
+        @Option(names = "--key-id", defaultValue = "release-1", description = "key id (default: ${DEFAULT-VALUE})")
+        String keyId;
+
+        @Override
+        public Integer call() {
+            KeyPair pair = Ed25519.generate();
+            System.out.println("FLEET_SIGNING_KEY_ID=" + keyId);
+            System.out.println("FLEET_SIGNING_KEY=" + Ed25519.encode(pair.getPrivate()));
+            System.out.println("# for agents' FLEET_TRUSTED_KEYS:");
+            System.out.println(keyId + "=" + Ed25519.encode(pair.getPublic()));
+            return 0;
+        }
+    }
+
+    @Command(name = "worker", description = "Run the build worker: consume fleet.build-requests, publish on fleet.artifacts.")
+    static final class Worker implements Callable<Integer> {
+        @Option(names = "--kafka", defaultValue = "${env:FLEET_KAFKA_BOOTSTRAP:-localhost:9092}")
+        String kafka;
+        @Option(names = "--store", defaultValue = "${env:FLEET_STORE_DIR:-artifacts}")
+        Path store;
+        @Option(names = "--work", defaultValue = "${env:FLEET_WORK_DIR:-build-work}")
+        Path work;
+        @Option(names = "--port", defaultValue = "${env:FLEET_ARTIFACT_PORT:-8081}")
+        int port;
+        @Option(names = "--host", defaultValue = "${env:FLEET_ARTIFACT_HOST:-0.0.0.0}")
+        String host;
+        @Option(names = "--public-url", defaultValue = "${env:FLEET_ARTIFACT_PUBLIC_URL}")
+        String publicUrl;
+        @Option(names = "--key-id", defaultValue = "${env:FLEET_SIGNING_KEY_ID:-release-1}")
+        String keyId;
+        @Option(names = "--signing-key", defaultValue = "${env:FLEET_SIGNING_KEY}", description = "base64 PKCS#8 Ed25519 private key")
+        String signingKey;
+
+        @Override
+        public Integer call() throws Exception {
+            if (signingKey == null || signingKey.isBlank()) {
+                System.err.println("no signing key: set FLEET_SIGNING_KEY (see `build-worker keygen`)");
+                return 2;
+            }
+            var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka).storeDir(store).workDir(work)
+                    .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
+                    .signingKey(keyId, Ed25519.privateKey(signingKey)).build();
+            CountDownLatch stop = new CountDownLatch(1);
+            BuildWorker worker = BuildWorker.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                worker.close();
+                stop.countDown();
+            }));
+            System.out.println("build worker running; artifacts at " + worker.artifactBaseUrl());
+            stop.await();
+            return 0;
+        }
+    }
+}

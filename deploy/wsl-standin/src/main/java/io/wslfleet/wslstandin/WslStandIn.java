@@ -1,0 +1,648 @@
+package io.wslfleet.wslstandin;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+
+/**
+ * A stand-in for {@code wsl.exe}, run as its own process. State lives under {@code $WSL_STANDIN_STATE}:
+ * {@code distros/<name>/distro.properties} (location, version, default, state, booted system) and
+ * {@code distros/<name>/rootfs/} (the distro's root). It mirrors the documented behaviour the agent relies on:
+ * wsl.exe's own messages in UTF-16LE unless {@code WSL_UTF8=1}, CRLF, errors on stdout ending in
+ * {@code Error code: Wsl/...} with exit status -1 (255 here), a Linux command's exit status passed through, distros
+ * stopped until a command starts them, and {@code --system} giving the system distro with the distro's root at
+ * {@code /mnt/wslg/distro}. Inside a distro it interprets the handful of commands the agent runs (systemctl,
+ * readlink, cat, nix-env, nix copy, switch-to-configuration, nixos-wsl-version, nixos-wsl-recovery, mount, ln).
+ */
+public final class WslStandIn {
+
+    static final String WSL_VERSION = "2.5.9.0";
+    static final int WSL_FAILED = 255;
+
+    private final Path state;
+    private final boolean utf8;
+    private final PrintStream stdout;
+    private final PrintStream stderr;
+
+    WslStandIn(Path state, boolean utf8, PrintStream stdout, PrintStream stderr) {
+        this.state = state;
+        this.utf8 = utf8;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String dir = System.getenv("WSL_STANDIN_STATE");
+        if (dir == null) {
+            System.err.println("WSL_STANDIN_STATE is not set");
+            System.exit(WSL_FAILED);
+        }
+        var standIn = new WslStandIn(Path.of(dir), "1".equals(System.getenv("WSL_UTF8")),
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true),
+                System.err);
+        int code = standIn.run(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    int run(String[] args) throws Exception {
+        List<String> a = Arrays.asList(args);
+        String first = a.isEmpty() ? "" : a.get(0);
+        if (fault(StandInFaults.HANG) != null) {
+            String which = fault(StandInFaults.HANG).trim();
+            if (which.equals("*") || a.contains(which)) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+        }
+        if (fault(StandInFaults.SERVICE_UNAVAILABLE) != null) {
+            return fail("The Windows Subsystem for Linux service is not available. Try restarting the LxssManager service.",
+                    "Wsl/Service/E_UNEXPECTED");
+        }
+        switch (first) {
+            case "--version":
+            case "-v":
+                if (fault(StandInFaults.INBOX) != null) {
+                    return usage("Invalid command line option: " + first);
+                }
+                say("WSL version: " + WSL_VERSION);
+                say("Kernel version: 6.6.87.2-1");
+                say("WSLg version: 1.0.66");
+                say("Windows version: 10.0.26100.4652");
+                return 0;
+            case "-l":
+            case "--list":
+                return list(a.subList(1, a.size()));
+            case "--install":
+                if (fault(StandInFaults.INBOX) != null && a.contains("--from-file")) {
+                    return usage("Invalid command line option: --from-file");
+                }
+                return install(option(a, "--from-file"), option(a, "--name"), option(a, "--location"));
+            case "--import":
+                if (a.size() < 4) {
+                    return usage("Invalid command line: --import <name> <location> <file>");
+                }
+                return install(a.get(3), a.get(1), a.get(2));
+            case "-t":
+            case "--terminate":
+                return terminate(a.size() > 1 ? a.get(1) : "");
+            case "--shutdown":
+                for (String name : names()) {
+                    Properties p = load(name);
+                    p.setProperty("state", "Stopped");
+                    p.remove("booted");
+                    save(name, p);
+                }
+                say("The operation completed successfully.");
+                return 0;
+            case "--unregister":
+                return unregister(a.size() > 1 ? a.get(1) : "");
+            case "--export":
+                return export(a);
+            case "-d":
+            case "--distribution":
+                return exec(a);
+            default:
+                return usage("Invalid command line option: " + first);
+        }
+    }
+
+    // ---- wsl.exe's own commands ---------------------------------------------------------------------------------
+
+    private int list(List<String> options) throws IOException {
+        List<String> names = names();
+        boolean quiet = options.contains("-q") || options.contains("--quiet");
+        if (quiet) {
+            for (String n : names) {
+                say(n);
+            }
+            return 0;
+        }
+        if (names.isEmpty()) {
+            return fail("Windows Subsystem for Linux has no installed distributions.\n"
+                    + "You can resolve this by installing a distribution with the instructions below:\n\n"
+                    + "Use 'wsl.exe --list --online' to list available distributions\n"
+                    + "and 'wsl.exe --install <Distro>' to install.", "Wsl/WSL_E_DEFAULT_DISTRO_NOT_FOUND");
+        }
+        say("  NAME      STATE           VERSION");
+        for (String n : names) {
+            Properties p = load(n);
+            String mark = "true".equals(p.getProperty("default")) ? "* " : "  ";
+            say(String.format("%s%-9s %-15s %s", mark, n, p.getProperty("state"), p.getProperty("version")));
+        }
+        return 0;
+    }
+
+    private int install(String file, String name, String location) throws IOException {
+        if (file == null || name == null) {
+            return usage("Invalid command line: --install --from-file <file> --name <name> --location <dir>");
+        }
+        if (Files.exists(distroDir(name))) {
+            return fail("A distribution with the supplied name already exists. Use --name to choose a different name.",
+                    "Wsl/Service/RegisterDistro/ERROR_ALREADY_EXISTS");
+        }
+        if (fault(StandInFaults.DISK_FULL) != null) {
+            return fail("There is not enough space on the disk.", "Wsl/Service/RegisterDistro/ERROR_DISK_FULL");
+        }
+        Path rootfs = distroDir(name).resolve("rootfs");
+        Files.createDirectories(rootfs);
+        try {
+            if (fault(StandInFaults.IMPORT_FAILS) != null) {
+                throw new IOException("Damaged tar archive (injected)");
+            }
+            extract(Path.of(file), rootfs);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(distroDir(name));
+            stderr.println("bsdtar: Error opening archive: " + e.getMessage());
+            return fail("The supplied install file is not a valid tar archive or could not be imported.",
+                    "Wsl/Service/RegisterDistro/WSL_E_IMPORT_FAILED");
+        }
+        Properties p = new Properties();
+        p.setProperty("name", name);
+        p.setProperty("location", location == null ? distroDir(name).toString() : location);
+        p.setProperty("version", "2");
+        p.setProperty("state", "Stopped");
+        p.setProperty("default", names().isEmpty() ? "true" : "false");
+        save(name, p);
+        say("The operation completed successfully.");
+        return 0;
+    }
+
+    private int terminate(String name) throws IOException {
+        if (!Files.exists(distroDir(name))) {
+            return notFound();
+        }
+        Properties p = load(name);
+        p.setProperty("state", "Stopped");
+        p.remove("booted");
+        save(name, p);
+        say("The operation completed successfully.");
+        return 0;
+    }
+
+    private int unregister(String name) throws IOException {
+        if (!Files.exists(distroDir(name))) {
+            return notFound();
+        }
+        say("Unregistering.");
+        deleteTree(distroDir(name));
+        say("The operation completed successfully.");
+        return 0;
+    }
+
+    private int export(List<String> a) throws IOException {
+        if (a.size() < 3) {
+            return usage("Invalid command line: --export <name> <file> [--format tar|tar.gz]");
+        }
+        String name = a.get(1);
+        if (!Files.exists(distroDir(name))) {
+            return notFound();
+        }
+        Path rootfs = distroDir(name).resolve("rootfs");
+        say("Export in progress, this may take a few minutes.");
+        try (OutputStream out = new GzipCompressorOutputStream(Files.newOutputStream(Path.of(a.get(2))));
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            List<Path> all;
+            try (Stream<Path> walk = Files.walk(rootfs)) {
+                all = walk.sorted().toList();
+            }
+            for (Path p : all) {
+                String rel = "./" + rootfs.relativize(p);
+                TarArchiveEntry e;
+                boolean regular = false;
+                if (Files.isSymbolicLink(p)) {
+                    e = new TarArchiveEntry(rel, org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+                    e.setLinkName(Files.readSymbolicLink(p).toString());
+                } else if (Files.isDirectory(p)) {
+                    e = new TarArchiveEntry(rel + "/");
+                } else {
+                    e = new TarArchiveEntry(rel);
+                    e.setSize(Files.size(p));
+                    regular = true;
+                }
+                tar.putArchiveEntry(e);
+                if (regular) {
+                    Files.copy(p, tar);
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        say("The operation completed successfully.");
+        return 0;
+    }
+
+    // ---- running a command inside a distro ----------------------------------------------------------------------
+
+    private int exec(List<String> a) throws IOException {
+        String name = a.size() > 1 ? a.get(1) : "";
+        if (!Files.exists(distroDir(name))) {
+            return notFound();
+        }
+        int sep = a.indexOf("--");
+        List<String> cmd = sep < 0 ? List.of() : a.subList(sep + 1, a.size());
+        boolean system = a.subList(0, sep < 0 ? a.size() : sep).contains("--system");
+        Path rootfs = distroDir(name).resolve("rootfs");
+        if (system) {
+            return systemDistro(name, rootfs, cmd);
+        }
+        Properties p = load(name);
+        if (!"Running".equals(p.getProperty("state"))) {
+            String profile = resolve(rootfs, "/nix/var/nix/profiles/system");
+            String fault = faultOf(rootfs, profile);
+            if (fault.startsWith("noboot")) {
+                stderr.println("/sbin/init: activation of " + profile + " failed; systemd did not start");
+                return fail("The distribution failed to start. Its init process exited.",
+                        "Wsl/Service/CreateInstance/CreateVm/E_FAIL");
+            }
+            p.setProperty("state", "Running");
+            p.setProperty("booted", profile);
+            p.setProperty("bootedAt", Instant.now().toString());
+            save(name, p);
+        }
+        return linux(rootfs, p.getProperty("booted"), cmd);
+    }
+
+    /** Commands as NixOS would run them; output is the Linux program's own (UTF-8, LF). */
+    private int linux(Path rootfs, String booted, List<String> cmd) throws IOException {
+        if (cmd.isEmpty()) {
+            return 0;
+        }
+        String c = cmd.get(0);
+        String fault = faultOf(rootfs, booted);
+        if (c.equals("systemctl") && cmd.contains("is-system-running")) {
+            if (fault.startsWith("degraded")) {
+                out("degraded");
+                return 1;
+            }
+            out("running");
+            return 0;
+        }
+        if (c.equals("systemctl") && cmd.contains("--failed")) {
+            if (fault.startsWith("degraded")) {
+                for (String unit : fault.substring("degraded".length()).trim().split(",")) {
+                    if (!unit.isBlank()) {
+                        out(unit.trim() + " loaded failed failed " + unit.trim());
+                    }
+                }
+            }
+            return 0;
+        }
+        if (c.equals("readlink") && cmd.size() >= 2) {
+            boolean follow = cmd.contains("-f");
+            String target = cmd.get(cmd.size() - 1);
+            if (target.equals("/run/current-system")) {
+                out(booted);
+                return 0;
+            }
+            if (!follow) {
+                Path link = inRoot(rootfs, target);
+                if (!Files.isSymbolicLink(link)) {
+                    return 1;
+                }
+                out(Files.readSymbolicLink(link).toString());
+                return 0;
+            }
+            String resolved = resolve(rootfs, target);
+            if (resolved == null) {
+                return 1;
+            }
+            out(resolved);
+            return 0;
+        }
+        if (c.equals("cat") && cmd.size() == 2) {
+            Path f = inRoot(rootfs, cmd.get(1));
+            if (!Files.isRegularFile(f)) {
+                err("cat: " + cmd.get(1) + ": No such file or directory");
+                return 1;
+            }
+            stdout.write(Files.readAllBytes(f));
+            return 0;
+        }
+        if (c.equals("nixos-wsl-version")) {
+            Path v = inRoot(rootfs, booted + "/sw/share/nixos-wsl/version");
+            String version = Files.isRegularFile(v) ? Files.readString(v).trim() : "unknown";
+            out("{\"version\":\"" + version + "\",\"rev\":\"0000000\"}");
+            return 0;
+        }
+        if (c.equals("nix-env") && cmd.contains("-p")) {
+            return nixEnv(rootfs, cmd);
+        }
+        if (c.endsWith("/bin/switch-to-configuration")) {
+            Path script = inRoot(rootfs, c);
+            if (!Files.isRegularFile(script)) {
+                err("/bin/sh: " + c + ": No such file or directory");
+                return 127;
+            }
+            out("updating GRUB 2 menu... (not on WSL)");
+            return 0;
+        }
+        if (c.equals("true")) {
+            return 0;
+        }
+        if (c.equals("echo")) {
+            out(String.join(" ", cmd.subList(1, cmd.size())));
+            return 0;
+        }
+        err("/bin/sh: line 1: " + c + ": command not found");
+        return 127;
+    }
+
+    private int nixEnv(Path rootfs, List<String> cmd) throws IOException {
+        Path profiles = inRoot(rootfs, "/nix/var/nix/profiles");
+        if (cmd.contains("--list-generations")) {
+            String current = Files.readSymbolicLink(profiles.resolve("system")).toString();
+            for (int n : generations(profiles)) {
+                String link = "system-" + n + "-link";
+                out(String.format("%4d   %s   %s", n, "2026-01-01 00:00:00", link.equals(current) ? "(current)" : ""));
+            }
+            return 0;
+        }
+        int i = cmd.indexOf("--switch-generation");
+        if (i >= 0 && i + 1 < cmd.size()) {
+            String link = "system-" + cmd.get(i + 1) + "-link";
+            if (!Files.isSymbolicLink(profiles.resolve(link))) {
+                err("error: generation " + cmd.get(i + 1) + " does not exist");
+                return 1;
+            }
+            repoint(profiles, link);
+            err("switching profile from version X to " + cmd.get(i + 1));
+            return 0;
+        }
+        i = cmd.indexOf("--set");
+        if (i >= 0 && i + 1 < cmd.size()) {
+            String path = cmd.get(i + 1);
+            if (!Files.isDirectory(inRoot(rootfs, path))) {
+                err("error: path '" + path + "' is not valid");
+                return 1;
+            }
+            List<Integer> gens = generations(profiles);
+            int next = gens.isEmpty() ? 1 : gens.get(gens.size() - 1) + 1;
+            Files.createSymbolicLink(profiles.resolve("system-" + next + "-link"), Path.of(path));
+            repoint(profiles, "system-" + next + "-link");
+            return 0;
+        }
+        err("error: unsupported nix-env operation " + cmd);
+        return 1;
+    }
+
+    /** The system distro: the NixOS root at /mnt/wslg/distro, the recovery shell, and a read-only mount to fix. */
+    private int systemDistro(String name, Path rootfs, List<String> cmd) throws IOException {
+        if (cmd.isEmpty()) {
+            return 0;
+        }
+        String c = cmd.get(0);
+        if (c.equals("/mnt/wslg/distro/bin/nixos-wsl-recovery")) {
+            if (fault(StandInFaults.RECOVERY_BAD_INTERPRETER) != null) {
+                err("/mnt/wslg/distro/bin/nixos-wsl-recovery: /nix/store/8vbq5d2zmjx0vqf2c7mn3xc2ggp3jdfb-bash-5.2p37/bin/sh: "
+                        + "bad interpreter: No such file or directory");
+                return 126;
+            }
+            int s = cmd.indexOf("--system");
+            if (s >= 0 && s + 1 < cmd.size()) {
+                String link = cmd.get(s + 1);
+                String linkName = link.substring(link.lastIndexOf('/') + 1);
+                Path profiles = inRoot(rootfs, "/nix/var/nix/profiles");
+                if (!Files.isSymbolicLink(profiles.resolve(linkName))) {
+                    err("nixos-wsl-recovery: " + link + " does not exist");
+                    return 1;
+                }
+                // entering the generation through the recovery shell makes it the one the next boot activates
+                repoint(profiles, linkName);
+            }
+            int dashes = cmd.indexOf("--");
+            if (dashes >= 0 && dashes + 1 < cmd.size()) {
+                Properties p = load(name);
+                return linux(rootfs, resolve(rootfs, "/nix/var/nix/profiles/system"), cmd.subList(dashes + 1, cmd.size()));
+            }
+            return 0;
+        }
+        if (c.equals("mount")) {
+            return 0;
+        }
+        if (c.equals("ln") && cmd.size() >= 4 && cmd.get(1).startsWith("-")) {
+            // ln -sfn system-N-link /mnt/wslg/distro/nix/var/nix/profiles/system
+            String target = cmd.get(cmd.size() - 2);
+            String link = cmd.get(cmd.size() - 1);
+            if (!link.startsWith("/mnt/wslg/distro/")) {
+                err("ln: cannot create symbolic link '" + link + "': Read-only file system");
+                return 1;
+            }
+            Path l = rootfs.resolve(link.substring("/mnt/wslg/distro/".length()));
+            Files.deleteIfExists(l);
+            Files.createSymbolicLink(l, Path.of(target));
+            return 0;
+        }
+        if (c.equals("readlink") && cmd.size() >= 2) {
+            String target = cmd.get(cmd.size() - 1);
+            if (target.startsWith("/mnt/wslg/distro/")) {
+                String r = resolve(rootfs, target.substring("/mnt/wslg/distro".length()));
+                if (r != null) {
+                    out(r);
+                    return 0;
+                }
+            }
+            return 1;
+        }
+        err("/bin/sh: " + c + ": not found");
+        return 127;
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    private static void repoint(Path profiles, String linkName) throws IOException {
+        Path tmp = profiles.resolve(".system-tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, Path.of(linkName));
+        Files.move(tmp, profiles.resolve("system"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static List<Integer> generations(Path profiles) throws IOException {
+        List<Integer> gens = new ArrayList<>();
+        try (Stream<Path> list = Files.list(profiles)) {
+            list.map(p -> p.getFileName().toString()).filter(n -> n.matches("system-\\d+-link"))
+                    .forEach(n -> gens.add(Integer.parseInt(n.substring(7, n.length() - 5))));
+        }
+        gens.sort(Comparator.naturalOrder());
+        return gens;
+    }
+
+    /** Follows symlinks inside the distro's root (absolute targets are relative to the root); null if dangling. */
+    static String resolve(Path rootfs, String linuxPath) throws IOException {
+        String current = linuxPath;
+        for (int hops = 0; hops < 40; hops++) {
+            Path p = inRoot(rootfs, current);
+            if (!Files.isSymbolicLink(p)) {
+                return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? current : null;
+            }
+            String target = Files.readSymbolicLink(p).toString();
+            current = target.startsWith("/") ? target
+                    : current.substring(0, current.lastIndexOf('/') + 1) + target;
+        }
+        return null;
+    }
+
+    private static String faultOf(Path rootfs, String systemPath) throws IOException {
+        if (systemPath == null) {
+            return "";
+        }
+        Path f = inRoot(rootfs, systemPath + "/wsl-fleet-fault");
+        return Files.isRegularFile(f) ? Files.readString(f).trim() : "";
+    }
+
+    static Path inRoot(Path rootfs, String linuxPath) {
+        String rel = linuxPath.startsWith("/") ? linuxPath.substring(1) : linuxPath;
+        return rel.isEmpty() ? rootfs : rootfs.resolve(rel);
+    }
+
+    private static void extract(Path archive, Path rootfs) throws IOException {
+        try (InputStream in = new GzipCompressorInputStream(Files.newInputStream(archive));
+             TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
+            TarArchiveEntry e;
+            while ((e = tar.getNextEntry()) != null) {
+                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                if (name.isEmpty() || name.equals(".") || name.equals("./")) {
+                    continue;
+                }
+                Path target = rootfs.resolve(name).normalize();
+                if (!target.startsWith(rootfs)) {
+                    throw new IOException("entry outside the root: " + e.getName());
+                }
+                if (e.isDirectory()) {
+                    Files.createDirectories(target);
+                } else if (e.isSymbolicLink()) {
+                    Files.createDirectories(target.getParent());
+                    try {
+                        Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+                    } catch (FileAlreadyExistsException ignored) {
+                        // duplicate entry: the first one wins, as with bsdtar -k
+                    }
+                } else if (e.isFile()) {
+                    Files.createDirectories(target.getParent());
+                    Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    if ((e.getMode() & 0111) != 0) {
+                        Set<PosixFilePermission> perms = EnumSet.copyOf(Files.getPosixFilePermissions(target));
+                        perms.add(PosixFilePermission.OWNER_EXECUTE);
+                        Files.setPosixFilePermissions(target, perms);
+                    }
+                }
+            }
+        }
+    }
+
+    private List<String> names() throws IOException {
+        Path dir = state.resolve("distros");
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            return list.filter(p -> Files.isRegularFile(p.resolve("distro.properties")))
+                    .map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private Path distroDir(String name) {
+        return state.resolve("distros").resolve(name.isEmpty() ? "_" : name);
+    }
+
+    private Properties load(String name) throws IOException {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(distroDir(name).resolve("distro.properties"))) {
+            p.load(in);
+        }
+        return p;
+    }
+
+    private void save(String name, Properties p) throws IOException {
+        Path file = distroDir(name).resolve("distro.properties");
+        Path tmp = file.resolveSibling("distro.properties.tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            p.store(out, null);
+        }
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String fault(String name) throws IOException {
+        Path f = state.resolve("faults").resolve(name);
+        return Files.isRegularFile(f) ? Files.readString(f) : null;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private int notFound() {
+        return fail("There is no distribution with the supplied name.", "Wsl/Service/WSL_E_DISTRO_NOT_FOUND");
+    }
+
+    private int usage(String message) {
+        return fail(message + "\n\nUsage: wsl.exe [Argument] [Options...] [CommandLine]", "Wsl/E_INVALIDARG");
+    }
+
+    /** wsl.exe's own failure: the message and the error code on stdout, exit -1. */
+    private int fail(String message, String code) {
+        for (String line : message.split("\n", -1)) {
+            say(line);
+        }
+        say("Error code: " + code);
+        return WSL_FAILED;
+    }
+
+    /** A line of wsl.exe's own output: UTF-16LE unless WSL_UTF8=1, CRLF. */
+    private void say(String line) {
+        stdout.writeBytes((line + "\r\n").getBytes(utf8 ? StandardCharsets.UTF_8 : StandardCharsets.UTF_16LE));
+        stdout.flush();
+    }
+
+    /** A line of a Linux program's output: UTF-8, LF. */
+    private void out(String line) {
+        stdout.writeBytes((line + "\n").getBytes(StandardCharsets.UTF_8));
+        stdout.flush();
+    }
+
+    private void err(String line) {
+        stderr.println(line);
+        stderr.flush();
+    }
+
+    static String option(List<String> args, String name) {
+        int i = args.indexOf(name);
+        return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
+    }
+
+    static byte[] drain(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        in.transferTo(out);
+        return out.toByteArray();
+    }
+}

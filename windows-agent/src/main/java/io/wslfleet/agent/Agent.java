@@ -1,0 +1,266 @@
+package io.wslfleet.agent;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventType;
+import io.wslfleet.protocol.RejectReason;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.AgentCommand;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.CommandProgress;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.EventData;
+import io.wslfleet.protocol.events.HealthCheckCommand;
+import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.RollbackCommand;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * The agent: registers with its inventory, sends heartbeats with jitter, and executes its commands one at a time.
+ * It reads only its own partition of {@code fleet.commands} (the one its agent id hashes to, as the producer's
+ * default partitioner places it), skipping other agents' keys, and commits its position under its own group id.
+ * Each command runs at most once per command id: the result is stored before it is sent, and a repeated command
+ * gets the stored result again. Every event carries the next persisted per-agent sequence number.
+ */
+public final class Agent implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Agent.class.getName());
+    public static final String VERSION = "0.1.0";
+
+    private final AgentConfig config;
+    private final Clock clock;
+    private final AgentState state;
+    private final DistroOps ops;
+    private final KafkaProducer<String, byte[]> producer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "agent-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicReference<Health> lastHealth = new AtomicReference<>();
+    private final Thread loop;
+    private final String source;
+
+    public Agent(AgentConfig config) {
+        this(config, Clock.systemUTC());
+    }
+
+    Agent(AgentConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.state = new AgentState(config.stateDir());
+        this.ops = new DistroOps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
+        this.source = "urn:wsl-fleet:agent:" + config.agentId();
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.CLIENT_ID_CONFIG, "agent-" + config.agentId()),
+                new StringSerializer(), new ByteArraySerializer());
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "agent-" + config.agentId().replace('/', '_'),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        this.loop = new Thread(this::run, "agent-commands");
+    }
+
+    /** Registers, starts heartbeats and the command loop. */
+    public Agent start() {
+        int partitions = consumer.partitionsFor(Topics.COMMANDS).size();
+        TopicPartition mine = new TopicPartition(Topics.COMMANDS, partitionOf(config.agentId(), partitions));
+        consumer.assign(List.of(mine));
+        register();
+        long period = Math.max(1, config.heartbeat().toMillis());
+        heartbeats.scheduleWithFixedDelay(this::heartbeat,
+                ThreadLocalRandom.current().nextLong(period / 5 + 1), period + ThreadLocalRandom.current().nextLong(period / 5 + 1),
+                TimeUnit.MILLISECONDS);
+        loop.start();
+        LOG.info("agent " + config.agentId() + " reading " + mine);
+        return this;
+    }
+
+    /** The partition the default partitioner gives a key: murmur2, positive, modulo the partition count. */
+    static int partitionOf(String key, int partitions) {
+        return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
+    }
+
+    private void run() {
+        try {
+            while (running.get()) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (config.agentId().equals(record.key())) {
+                        handle(record);
+                    }
+                    consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1)));
+                }
+            }
+        } catch (WakeupException e) {
+            if (running.get()) {
+                LOG.log(Level.SEVERE, "unexpected wakeup", e);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "command loop stopped", e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    void handle(ConsumerRecord<String, byte[]> record) {
+        Decoded decoded = EventCodec.decode(record);
+        if (decoded instanceof Decoded.Rejected rejected) {
+            deadLetter(record, rejected.reason(), rejected.detail());
+            return;
+        }
+        CloudEvent<?> event = ((Decoded.Event) decoded).event();
+        if (!(event.data() instanceof AgentCommand command)) {
+            deadLetter(record, RejectReason.UNKNOWN_TYPE, event.type().ceType() + " is not a command");
+            return;
+        }
+        var previous = state.result(command.commandId());
+        if (previous.isPresent()) {
+            LOG.info("command " + command.commandId() + " already done: re-sending its result");
+            send(previous.get().withSequence(state.nextSequence()));
+            return;
+        }
+        CommandResult result = execute(command);
+        state.saveResult(result);
+        send(result);
+        if (result.health() != null) {
+            lastHealth.set(result.health());
+        }
+        register();
+    }
+
+    private CommandResult execute(AgentCommand command) {
+        String type = EventType.of(command).ceType();
+        if (command.deadline() != null && clock.instant().isAfter(command.deadline())) {
+            return result(command, type, new DistroOps.Outcome(CommandOutcome.REFUSED, "DEADLINE_PASSED",
+                    "received after its deadline " + command.deadline(), null, null, List.of(), null));
+        }
+        DistroOps.Steps steps = (step, done, total, message) ->
+                send(new CommandProgress(config.agentId(), state.nextSequence(), command.commandId(), step, done, total, message));
+        try {
+            DistroOps.Outcome outcome;
+            if (command instanceof InstallCommand install) {
+                outcome = ops.install(install, steps);
+            } else if (command instanceof RollbackCommand rollback) {
+                outcome = ops.rollback(rollback, steps);
+            } else if (command instanceof HealthCheckCommand) {
+                Health health = ops.health(command.distroName());
+                outcome = DistroOps.Outcome.of(health.healthy() ? CommandOutcome.SUCCEEDED : CommandOutcome.FAILED,
+                        health.healthy() ? null : "UNHEALTHY", "system is " + health.systemState(), health);
+            } else {
+                outcome = new DistroOps.Outcome(CommandOutcome.REFUSED, "UNSUPPORTED_COMMAND",
+                        type + " is not supported by agent " + VERSION, null, null, List.of(), null);
+            }
+            return result(command, type, outcome);
+        } catch (WslException e) {
+            return result(command, type, new DistroOps.Outcome(CommandOutcome.FAILED,
+                    e.kind() == WslException.Kind.TIMEOUT ? "WSL_TIMEOUT" : "WSL_" + e.kind(), e.getMessage(),
+                    safeHealth(command.distroName()), null, List.of(), null));
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "command " + command.commandId() + " failed", e);
+            return result(command, type, new DistroOps.Outcome(CommandOutcome.FAILED, "AGENT_ERROR",
+                    e.getClass().getSimpleName() + ": " + e.getMessage(), safeHealth(command.distroName()), null,
+                    List.of(), null));
+        }
+    }
+
+    private Health safeHealth(String distro) {
+        try {
+            return ops.health(distro);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private CommandResult result(AgentCommand command, String type, DistroOps.Outcome o) {
+        return new CommandResult(config.agentId(), state.nextSequence(), command.commandId(), type, o.outcome(),
+                o.reason(), o.message(), o.health(), o.failedGeneration(), o.failedUnits(), o.logTail());
+    }
+
+    private void register() {
+        try {
+            send(new AgentRegistered(config.agentId(), state.nextSequence(), VERSION, ops.inventory()));
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "could not take the inventory", e);
+        }
+    }
+
+    private void heartbeat() {
+        try {
+            send(new AgentHeartbeat(config.agentId(), state.nextSequence(), lastHealth.get()));
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "heartbeat failed", e);
+        }
+    }
+
+    private void send(EventData data) {
+        try {
+            producer.send(EventCodec.toRecord(CloudEvent.of(source, data, clock))).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not publish " + data.getClass().getSimpleName(), e);
+        }
+    }
+
+    private void deadLetter(ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {
+        LOG.warning("dead-lettering " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + reason);
+        try {
+            producer.send(EventCodec.deadLetter(record, reason, detail, config.agentId())).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("dead-letter publish failed", e);
+        }
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        running.set(false);
+        heartbeats.shutdownNow();
+        consumer.wakeup();
+        try {
+            loop.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(5));
+    }
+}

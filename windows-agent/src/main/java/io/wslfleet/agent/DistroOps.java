@@ -1,0 +1,338 @@
+package io.wslfleet.agent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.DistroInfo;
+import io.wslfleet.protocol.events.GenerationInfo;
+import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.Inventory;
+import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.events.RollbackCommand;
+import io.wslfleet.protocol.release.ManifestVerifier;
+import io.wslfleet.protocol.release.ReleaseManifest;
+import io.wslfleet.protocol.release.UntrustedReleaseException;
+
+/**
+ * What the agent does to the NixOS distro, through {@link WslDriver} only. Each operation returns an {@link Outcome}
+ * (the result's outcome, reason, message and verified health) and reports its steps through {@link Steps}.
+ */
+final class DistroOps {
+
+    static final String PROFILE = "/nix/var/nix/profiles/system";
+    private static final Pattern LINK = Pattern.compile("system-(\\d+)-link");
+
+    interface Steps {
+        void step(String step, long done, long total, String message);
+    }
+
+    record Outcome(CommandOutcome outcome, String reason, String message, Health health, Integer failedGeneration,
+                   List<String> failedUnits, String logTail) {
+        static Outcome of(CommandOutcome outcome, String reason, String message, Health health) {
+            return new Outcome(outcome, reason, message, health, null, health == null ? List.of() : health.failedUnits(), null);
+        }
+    }
+
+    private final AgentConfig config;
+    private final WslDriver wsl;
+    private final AgentState state;
+    private final ManifestVerifier verifier;
+    private final Downloader downloader = new Downloader();
+    private final Clock clock;
+
+    DistroOps(AgentConfig config, WslDriver wsl, AgentState state, Clock clock) {
+        this.config = config;
+        this.wsl = wsl;
+        this.state = state;
+        this.verifier = ManifestVerifier.parse(config.trustedKeys());
+        this.clock = clock;
+    }
+
+    // ---- install ------------------------------------------------------------------------------------------------
+
+    Outcome install(InstallCommand command, Steps steps) throws Exception {
+        String distro = command.distroName();
+        ReleaseRef release = command.release();
+        Optional<Verified> verified = fetchAndVerify(release, steps);
+        if (verified.isEmpty()) {
+            return lastRefusal;
+        }
+        if (wsl.distro(distro).isPresent()) {
+            return Outcome.of(CommandOutcome.REFUSED, "NAME_TAKEN",
+                    "a distro named " + distro + " is already installed; upgrade it instead", health(distro));
+        }
+        long free = Files.getFileStore(state.staging()).getUsableSpace();
+        long needed = verified.get().manifest().nixos() == null ? release.size() * 4
+                : verified.get().manifest().nixos().uncompressedSize() + release.size();
+        if (free < needed) {
+            return Outcome.of(CommandOutcome.REFUSED, "DISK_FULL",
+                    "needs " + needed + " bytes free, " + free + " available", null);
+        }
+        steps.step("INSTALLING", 0, 0, "installing " + release.version() + " as " + distro);
+        Path location = state.distroLocation(distro);
+        Files.createDirectories(location);
+        try {
+            if (supportsInstallFromFile()) {
+                wsl.call("--install", "--from-file", verified.get().file().toString(), "--name", distro,
+                        "--location", location.toString(), "--no-launch");
+            } else {
+                wsl.call("--import", distro, location.toString(), verified.get().file().toString(), "--version", "2");
+            }
+        } catch (WslException e) {
+            String reason = switch (e.kind()) {
+                case NAME_EXISTS -> "NAME_TAKEN";
+                case IMPORT_FAILED -> "IMPORT_FAILED";
+                case DISK_FULL -> "DISK_FULL";
+                case TIMEOUT -> "WSL_TIMEOUT";
+                default -> "WSL_ERROR";
+            };
+            return Outcome.of(CommandOutcome.FAILED, reason, e.getMessage() + " (" + e.errorCode() + ")", null);
+        }
+        String expected = verified.get().manifest().nixos() == null ? release.systemPath()
+                : verified.get().manifest().nixos().systemPath();
+        steps.step("STARTING", 0, 0, "first start of " + distro);
+        Health health = verify(distro, expected, steps);
+        if (health.healthy() && expected != null && expected.equals(health.systemPath())) {
+            Files.deleteIfExists(verified.get().file());
+            return Outcome.of(CommandOutcome.SUCCEEDED, null, "installed " + release.version(), health);
+        }
+        return new Outcome(CommandOutcome.FAILED, "ACTIVATION_FAILED",
+                "installed, but the system is " + health.systemState() + " on " + health.systemPath()
+                        + " (expected running on " + expected + ")", health, health.generation(), health.failedUnits(),
+                null);
+    }
+
+    private record Verified(Path file, ReleaseManifest manifest) {
+    }
+
+    private Outcome lastRefusal;
+
+    /** Downloads and checks signature, size and sha256 before anything else; a refusal is kept in lastRefusal. */
+    private Optional<Verified> fetchAndVerify(ReleaseRef release, Steps steps) throws Exception {
+        ReleaseManifest manifest;
+        try {
+            manifest = verifier.verify(release.manifest(), release.signature(), release.keyId());
+            if (!manifest.sha256().equalsIgnoreCase(release.sha256()) || manifest.size() != release.size()) {
+                throw new UntrustedReleaseException(UntrustedReleaseException.Reason.CHECKSUM_MISMATCH,
+                        "the command's sha256/size differ from the signed manifest's");
+            }
+        } catch (UntrustedReleaseException e) {
+            lastRefusal = Outcome.of(CommandOutcome.REFUSED, e.reason().name(), e.getMessage(), null);
+            return Optional.empty();
+        }
+        steps.step("DOWNLOADING", 0, release.size(), "downloading " + release.downloadUrl());
+        Path file = downloader.fetch(release.downloadUrl(), release.sha256(), release.size(), state.staging(),
+                (done, total) -> steps.step("DOWNLOADING", done, total, null));
+        steps.step("VERIFYING_ARTIFACT", release.size(), release.size(), "checking sha256 and size");
+        try {
+            ManifestVerifier.checkArtifact(manifest, Downloader.sha256(file), Files.size(file));
+        } catch (UntrustedReleaseException e) {
+            Files.deleteIfExists(file);
+            lastRefusal = Outcome.of(CommandOutcome.REFUSED, e.reason().name(), e.getMessage(), null);
+            return Optional.empty();
+        }
+        return Optional.of(new Verified(file, manifest));
+    }
+
+    private boolean supportsInstallFromFile() throws WslException {
+        return wsl.wslVersion().map(DistroOps::atLeast244).orElse(false);
+    }
+
+    static boolean atLeast244(String version) {
+        String[] p = version.split("\\.");
+        int[] v = new int[3];
+        for (int i = 0; i < 3 && i < p.length; i++) {
+            v[i] = Integer.parseInt(p[i].replaceAll("\\D.*", ""));
+        }
+        return v[0] > 2 || (v[0] == 2 && (v[1] > 4 || (v[1] == 4 && v[2] >= 4)));
+    }
+
+    // ---- rollback -----------------------------------------------------------------------------------------------
+
+    /** Rolls the distro back to the named generation or the one before the current, then restarts and verifies. */
+    Outcome rollback(RollbackCommand command, Steps steps) throws Exception {
+        String distro = command.distroName();
+        if (wsl.distro(distro).isEmpty()) {
+            return Outcome.of(CommandOutcome.FAILED, "DISTRO_NOT_FOUND", distro + " is not installed", health(distro));
+        }
+        steps.step("ROLLING_BACK", 0, 0, "rolling back " + distro);
+        return rollBackTo(distro, command.toGeneration(), steps, null, List.of());
+    }
+
+    Outcome rollBackTo(String distro, Integer target, Steps steps, Integer failedGeneration, List<String> failedUnits)
+            throws Exception {
+        String method;
+        Integer to = target;
+        try {
+            List<Integer> gens = generationsInside(distro);
+            Integer current = currentGeneration(distro);
+            if (to == null) {
+                to = gens.stream().filter(g -> current == null || g < current).reduce((a, b) -> b).orElse(null);
+            }
+            if (to == null) {
+                return new Outcome(CommandOutcome.ROLLBACK_FAILED, "NO_PREVIOUS_GENERATION",
+                        "there is no generation before " + current, health(distro), failedGeneration, failedUnits, null);
+            }
+            expectOk(wsl.exec(distro, config.wslTimeout(), "nix-env", "-p", PROFILE, "--switch-generation",
+                    String.valueOf(to)), "nix-env --switch-generation " + to);
+            String path = wsl.exec(distro, config.wslTimeout(), "readlink", "-f", PROFILE).stdout().trim();
+            expectOk(wsl.exec(distro, config.wslTimeout(), path + "/bin/switch-to-configuration", "boot"),
+                    "switch-to-configuration boot");
+            method = "inside the distro";
+        } catch (WslException e) {
+            if (e.kind() != WslException.Kind.DISTRO_WONT_START) {
+                throw e;
+            }
+            method = recover(distro, to);
+        }
+        wsl.call("--terminate", distro);
+        Health health = verify(distro, null, steps);
+        String expectedLink = to == null ? null : "system-" + to + "-link";
+        boolean onTarget = to == null || to.equals(health.generation());
+        if (health.healthy() && onTarget) {
+            return new Outcome(CommandOutcome.ROLLED_BACK, null, "rolled back to generation " + to + " (" + method + ")",
+                    health, failedGeneration, failedUnits, null);
+        }
+        return new Outcome(CommandOutcome.ROLLBACK_FAILED, "ROLLBACK_UNHEALTHY",
+                "after rolling back to " + expectedLink + " (" + method + ") the system is " + health.systemState(),
+                health, failedGeneration, failedUnits, null);
+    }
+
+    /** The distro does not start: the recovery shell, and when that is broken (#1042), repoint the link directly. */
+    private String recover(String distro, Integer to) throws Exception {
+        if (to == null) {
+            throw new WslException(WslException.Kind.DISTRO_WONT_START, null,
+                    "the distro does not start and no target generation is known");
+        }
+        String link = PROFILE + "-" + to + "-link";
+        WslDriver.Result r = wsl.execSystem(distro, config.wslTimeout(), "/mnt/wslg/distro/bin/nixos-wsl-recovery",
+                "--system", link, "--", "true");
+        if (r.exitCode() == 0) {
+            return "through the recovery shell";
+        }
+        // upstream #1042: the recovery shell's interpreter is missing; fix the profile link from the system distro
+        expectOk(wsl.execSystem(distro, config.wslTimeout(), "mount", "-o", "remount,rw", "/mnt/wslg/distro"),
+                "remount /mnt/wslg/distro read-write");
+        expectOk(wsl.execSystem(distro, config.wslTimeout(), "ln", "-sfn", "system-" + to + "-link",
+                "/mnt/wslg/distro" + PROFILE), "repoint the system profile");
+        return "by repointing the profile from the system distro (recovery shell failed: " + r.stderr().trim() + ")";
+    }
+
+    private List<Integer> generationsInside(String distro) throws WslException {
+        List<Integer> gens = new ArrayList<>();
+        for (String line : wsl.exec(distro, config.wslTimeout(), "nix-env", "-p", PROFILE, "--list-generations")
+                .stdout().split("\n")) {
+            String t = line.trim();
+            if (!t.isEmpty() && Character.isDigit(t.charAt(0))) {
+                gens.add(Integer.parseInt(t.split("\\s+")[0]));
+            }
+        }
+        gens.sort(Integer::compare);
+        return gens;
+    }
+
+    private Integer currentGeneration(String distro) throws WslException {
+        String link = wsl.exec(distro, config.wslTimeout(), "readlink", PROFILE).stdout().trim();
+        Matcher m = LINK.matcher(link.substring(link.lastIndexOf('/') + 1));
+        return m.matches() ? Integer.valueOf(m.group(1)) : null;
+    }
+
+    private static void expectOk(WslDriver.Result r, String what) throws WslException {
+        if (r.exitCode() != 0) {
+            throw new WslException(WslException.Kind.OTHER, null, what + " exited " + r.exitCode() + ": " + r.stderr().trim());
+        }
+    }
+
+    // ---- verify and health --------------------------------------------------------------------------------------
+
+    /** After a start: is-system-running within the deadline, failed units, what really runs. */
+    Health verify(String distro, String expectedSystemPath, Steps steps) throws WslException {
+        steps.step("VERIFYING", 0, 0, expectedSystemPath == null ? "checking health" : "expecting " + expectedSystemPath);
+        return health(distro);
+    }
+
+    Health health(String distro) throws WslException {
+        try {
+            WslDriver.Result running = wsl.exec(distro, config.verifyTimeout(), "systemctl", "is-system-running", "--wait");
+            String state = running.stdout().trim();
+            if (state.isEmpty()) {
+                state = running.exitCode() == 0 ? "running" : "unknown";
+            }
+            List<String> failed = new ArrayList<>();
+            for (String line : wsl.exec(distro, config.wslTimeout(), "systemctl", "--failed", "--plain", "--no-legend")
+                    .stdout().split("\n")) {
+                if (!line.isBlank()) {
+                    failed.add(line.trim().split("\\s+")[0]);
+                }
+            }
+            String current = wsl.exec(distro, config.wslTimeout(), "readlink", "-f", "/run/current-system").stdout().trim();
+            return new Health(distro, state, failed, currentGeneration(distro), current.isEmpty() ? null : current,
+                    clock.instant());
+        } catch (WslException e) {
+            if (e.kind() == WslException.Kind.DISTRO_NOT_FOUND) {
+                return new Health(distro, "absent", List.of(), null, null, clock.instant());
+            }
+            if (e.kind() == WslException.Kind.DISTRO_WONT_START) {
+                return new Health(distro, "unreachable", List.of(), null, null, clock.instant());
+            }
+            throw e;
+        }
+    }
+
+    Inventory inventory() throws WslException {
+        String wslVersion = wsl.wslVersion().orElse("inbox");
+        List<DistroInfo> distros = new ArrayList<>();
+        for (WslDriver.Distro d : wsl.distros()) {
+            Integer generation = null;
+            String systemPath = null;
+            List<GenerationInfo> generations = new ArrayList<>();
+            String nixosVersion = null;
+            if (d.name().equalsIgnoreCase(config.distroName())) {
+                try {
+                    systemPath = wsl.exec(d.name(), config.wslTimeout(), "readlink", "-f", PROFILE).stdout().trim();
+                    generation = currentGeneration(d.name());
+                    for (Integer g : generationsInside(d.name())) {
+                        generations.add(new GenerationInfo(g, wsl.exec(d.name(), config.wslTimeout(), "readlink", "-f",
+                                PROFILE + "-" + g + "-link").stdout().trim()));
+                    }
+                    Matcher m = Pattern.compile("nixos-system-.+?-(\\d+\\.\\d+\\S*)$").matcher(systemPath);
+                    nixosVersion = m.find() ? m.group(1) : null;
+                } catch (WslException e) {
+                    if (e.kind() != WslException.Kind.DISTRO_WONT_START) {
+                        throw e;
+                    }
+                }
+            }
+            distros.add(new DistroInfo(d.name(), d.state(), d.version(), d.isDefault(), generation,
+                    systemPath == null || systemPath.isEmpty() ? null : systemPath, nixosVersion, null, generations));
+        }
+        long free;
+        try {
+            free = Files.getFileStore(state.staging()).getUsableSpace();
+        } catch (IOException e) {
+            free = -1;
+        }
+        return new Inventory(config.machineId(), config.windowsUser(), config.machineId(), windowsBuild(), wslVersion,
+                wsl.kernelVersion().orElse(null), free, Map.copyOf(config.labels()), distros);
+    }
+
+    private String windowsBuild() {
+        try {
+            Matcher m = Pattern.compile("(?m)^Windows[^:\\n]*:\\s*(\\S+)").matcher(wsl.call("--version").stdout());
+            return m.find() ? m.group(1) : null;
+        } catch (WslException e) {
+            return null;
+        }
+    }
+}
