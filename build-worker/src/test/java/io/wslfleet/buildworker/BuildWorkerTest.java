@@ -1,0 +1,179 @@
+package io.wslfleet.buildworker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.CloudEventHeaders;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.BuildFailed;
+import io.wslfleet.protocol.events.BuildRequested;
+import io.wslfleet.protocol.events.ReleasePublished;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.release.ManifestVerifier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The worker against a real broker: requests in, releases or failures out, bad records to the dead-letter topic. */
+class BuildWorkerTest {
+
+    @TempDir
+    static Path tmp;
+    static KeyPair key = Ed25519.generate();
+    static BuildWorker worker;
+    static KafkaProducer<String, byte[]> producer;
+    static KafkaConsumer<String, byte[]> consumer;
+    static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() {
+        String bootstrap = FleetInfra.shared().kafkaBootstrap();
+        worker = BuildWorker.start(BuildWorkerConfig.builder().kafkaBootstrap(bootstrap)
+                .storeDir(tmp.resolve("store")).workDir(tmp.resolve("work")).signingKey("test-1", key.getPrivate())
+                .source("urn:test").build());
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "bw-test",
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(Topics.ARTIFACTS, Topics.DEAD_LETTER));
+    }
+
+    @AfterAll
+    static void stop() {
+        worker.close();
+        producer.close();
+        consumer.close();
+    }
+
+    private static void request(String buildId, String version, String rootDir) throws Exception {
+        var req = new BuildRequested(buildId, version,
+                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, rootDir, null, null), null, "test");
+        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", req))).get(30, TimeUnit.SECONDS);
+    }
+
+    private static ConsumerRecord<String, byte[]> await(java.util.function.Predicate<ConsumerRecord<String, byte[]>> match) {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < until) {
+            Optional<ConsumerRecord<String, byte[]>> hit = seen.stream().filter(match).findFirst();
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        }
+        throw new AssertionError("no matching record; seen " + seen.size());
+    }
+
+    private static <T> T data(ConsumerRecord<String, byte[]> r, Class<T> type) {
+        return type.cast(((Decoded.Event) EventCodec.decode(r)).event().data());
+    }
+
+    private static boolean is(ConsumerRecord<String, byte[]> r, Class<?> type, String buildId) {
+        Decoded d = EventCodec.decode(r);
+        if (!(d instanceof Decoded.Event e) || !type.isInstance(e.event().data())) {
+            return false;
+        }
+        Object data = e.event().data();
+        return data instanceof ReleasePublished p ? p.buildId().equals(buildId)
+                : data instanceof BuildFailed f && f.buildId().equals(buildId);
+    }
+
+    @Test
+    void aRootDirectoryBecomesASignedDownloadableRelease() throws Exception {
+        Path root = tmp.resolve("good");
+        String systemPath = DemoRoot.create(root, "host1", "25.05.9", 2, DemoRoot.Fault.NONE);
+        request("b-good", "25.05.9", root.toString());
+
+        ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-good")), ReleasePublished.class);
+        assertThat(release.releaseId()).isEqualTo("rel-25.05.9");
+        assertThat(release.nixos().systemPath()).isEqualTo(systemPath);
+        assertThat(release.nixos().generation()).isEqualTo(2);
+
+        var manifest = ManifestVerifier.parse("test-1=" + Ed25519.encode(key.getPublic()))
+                .verify(release.manifest(), release.signature(), release.keyId());
+        assertThat(manifest.sha256()).isEqualTo(release.sha256());
+
+        HttpResponse<byte[]> whole = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(whole.statusCode()).isEqualTo(200);
+        assertThat(whole.headers().firstValue("ETag")).contains("\"" + release.sha256() + "\"");
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole.body())))
+                .isEqualTo(release.sha256());
+
+        HttpResponse<byte[]> tail = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()))
+                .header("Range", "bytes=100-").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(tail.statusCode()).isEqualTo(206);
+        assertThat(tail.headers().firstValue("Content-Range")).contains("bytes 100-" + (release.size() - 1) + "/" + release.size());
+        assertThat(tail.body()).isEqualTo(java.util.Arrays.copyOfRange(whole.body(), 100, whole.body().length));
+
+        HttpResponse<Void> beyond = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()))
+                .header("Range", "bytes=" + release.size() + "-").build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(beyond.statusCode()).isEqualTo(416);
+        HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(release.size());
+    }
+
+    @Test
+    void anInvalidRootFailsTheBuildAndPublishesNothingElse() throws Exception {
+        Path root = tmp.resolve("bad");
+        DemoRoot.create(root, "host1", "25.05.8", 1, DemoRoot.Fault.NONE);
+        Files.delete(root.resolve("etc/wsl-distribution.conf"));
+        request("b-bad", "25.05.8", root.toString());
+
+        BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-bad")), BuildFailed.class);
+        assertThat(failed.reason()).isEqualTo("INVALID_ROOT");
+        assertThat(failed.detail()).contains("/etc/wsl-distribution.conf is missing");
+        assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-bad"))).isFalse();
+        try (Stream<Path> files = Files.walk(tmp.resolve("store"))) {
+            assertThat(files.filter(Files::isRegularFile).map(Path::toString))
+                    .noneMatch(p -> p.contains(".tmp/"))
+                    .allMatch(p -> !p.endsWith("nixos.wsl") || !p.contains("25.05.8"));
+        }
+    }
+
+    @Test
+    void aMalformedRequestIsDeadLetteredAndTheNextOneStillBuilds() throws Exception {
+        var garbage = new ProducerRecord<String, byte[]>(Topics.BUILD_REQUESTS, "junk", "][".getBytes(StandardCharsets.UTF_8));
+        garbage.headers().add("ce_id", "junk-1".getBytes(StandardCharsets.UTF_8));
+        garbage.headers().add("ce_type", "io.wslfleet.build.requested.v1".getBytes(StandardCharsets.UTF_8));
+        producer.send(garbage).get(30, TimeUnit.SECONDS);
+        Path root = tmp.resolve("after");
+        DemoRoot.create(root, "host1", "25.05.10", 1, DemoRoot.Fault.NONE);
+        request("b-after", "25.05.10", root.toString());
+
+        ConsumerRecord<String, byte[]> dead = await(r -> r.topic().equals(Topics.DEAD_LETTER) && "junk".equals(r.key()));
+        assertThat(new String(dead.headers().lastHeader(CloudEventHeaders.DLQ_CONSUMER).value(), StandardCharsets.UTF_8))
+                .isEqualTo("build-worker");
+        await(r -> is(r, ReleasePublished.class, "b-after"));
+    }
+}

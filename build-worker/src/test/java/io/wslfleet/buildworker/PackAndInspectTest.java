@@ -1,0 +1,162 @@
+package io.wslfleet.buildworker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import io.wslfleet.protocol.events.NixosMetadata;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PackAndInspectTest {
+
+    @TempDir
+    Path tmp;
+
+    private byte[] pack(Path root) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        RootPacker.pack(root, out, done -> { });
+        return out.toByteArray();
+    }
+
+    @Test
+    void packedDemoRootValidatesAndYieldsItsMetadata() throws Exception {
+        Path root = tmp.resolve("root");
+        String systemPath = DemoRoot.create(root, "fleet-demo", "25.05.3", 4, DemoRoot.Fault.NONE);
+
+        NixosMetadata m = ArchiveInspector.inspect(new ByteArrayInputStream(pack(root)), ArchiveInspector.Limits.DEFAULT);
+
+        assertThat(m.systemPath()).isEqualTo(systemPath);
+        assertThat(m.hostName()).isEqualTo("fleet-demo");
+        assertThat(m.nixosVersion()).isEqualTo("25.05.3");
+        assertThat(m.generation()).isEqualTo(4);
+        assertThat(m.nixosWslVersion()).isEqualTo("2505.7.0");
+        assertThat(m.entryCount()).isGreaterThan(20);
+    }
+
+    @Test
+    void theSameTreeGivesTheSameBytes() throws Exception {
+        Path a = tmp.resolve("a");
+        Path b = tmp.resolve("b");
+        DemoRoot.create(a, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        DemoRoot.create(b, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Files.setLastModifiedTime(b.resolve("etc/wsl.conf"), java.nio.file.attribute.FileTime.fromMillis(123456789));
+
+        assertThat(pack(a)).isEqualTo(pack(b));
+    }
+
+    @Test
+    void gnuTarListsTheArchiveInUpstreamOrderWithMtimeOneAndNumericOwners() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Files.createDirectories(root.resolve("a"));
+        Files.writeString(root.resolve("a/b"), "x");
+        Files.writeString(root.resolve("a-c"), "y");
+        String longName = "x".repeat(120);
+        Files.writeString(root.resolve(longName), "long");
+        Files.writeString(root.resolve("grüße.txt"), "utf8");
+        Path archive = tmp.resolve("nixos.wsl");
+        Files.write(archive, pack(root));
+
+        Process p = new ProcessBuilder("tar", "--numeric-owner", "--full-time", "-tvzf", archive.toString())
+                .redirectErrorStream(true).start();
+        List<String> lines = Arrays.asList(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n"));
+        assertThat(p.waitFor()).isZero();
+
+        List<String> names = lines.stream().map(l -> l.substring(l.indexOf(" ./") + 1).replaceAll(" -> .*", "")).toList();
+        // GNU tar --sort=name order: a directory's entries sorted, depth first (so a/b before a-c)
+        assertThat(names.indexOf("./a/b")).isLessThan(names.indexOf("./a-c"));
+        assertThat(names).contains("./" + longName, "./grüße.txt", "./nix/var/nix/profiles/system");
+        assertThat(lines).allSatisfy(l -> assertThat(l).contains("1970-01-01 00:00:01").contains(" 0/0 "));
+        assertThat(lines.stream().filter(l -> l.contains("./nix/var/nix/profiles/system ->")))
+                .singleElement().asString().endsWith("-> system-1-link");
+    }
+
+    @Test
+    void refusesWhatIsNotASafeNixosWslRoot() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        byte[] good = pack(root);
+
+        assertRefused("hello, not gzip".getBytes(StandardCharsets.UTF_8), "not a gzip file");
+        assertRefused(Arrays.copyOf(good, good.length / 2), "truncated");
+        byte[] flipped = good.clone();
+        flipped[good.length - 12] ^= 0x5a;
+        assertRefused(flipped, "corrupt");
+        assertRefused(tarGz(entry("../etc/passwd", "x")), "..");
+        assertRefused(tarGz(entry("/etc/passwd", "x")), "absolute");
+        TarArchiveEntry hard = new TarArchiveEntry("./bin/sh", org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK);
+        hard.setLinkName("./bin/bash");
+        assertRefused(tarGz(new Entry(hard, null)), "hard link");
+        Files.delete(root.resolve("bin/nixos-wsl-recovery"));
+        assertRefused(pack(root), "nixos-wsl-recovery");
+    }
+
+    @Test
+    void aDecompressionBombIsStoppedEarly() throws Exception {
+        ByteArrayOutputStream bomb = new ByteArrayOutputStream();
+        try (var tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bomb))) {
+            TarArchiveEntry e = new TarArchiveEntry("./zeros");
+            long size = 64L << 20;
+            e.setSize(size);
+            tar.putArchiveEntry(e);
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 64; i++) {
+                tar.write(zeros);
+            }
+            tar.closeArchiveEntry();
+        }
+        assertThat(bomb.size()).isLessThan(200_000);
+        assertRefused(bomb.toByteArray(), "expands more than");
+        assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(bomb.toByteArray()),
+                new ArchiveInspector.Limits(10, 1L << 40, 1_000_000_000)))
+                .hasMessageContaining("not a NixOS-WSL root");
+    }
+
+    private static void assertRefused(byte[] archive, String message) {
+        assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(archive), ArchiveInspector.Limits.DEFAULT))
+                .isInstanceOf(InvalidArchiveException.class)
+                .hasMessageContaining(message);
+    }
+
+    private record Entry(TarArchiveEntry entry, byte[] content) {
+    }
+
+    private static Entry entry(String name, String content) {
+        TarArchiveEntry e = new TarArchiveEntry(name, true);
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        e.setSize(bytes.length);
+        return new Entry(e, bytes);
+    }
+
+    private static byte[] tarGz(Entry... entries) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(out))) {
+            for (Entry e : entries) {
+                tar.putArchiveEntry(e.entry());
+                if (e.content() != null) {
+                    tar.write(e.content());
+                }
+                tar.closeArchiveEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @SuppressWarnings("unused")
+    private static InputStream in(byte[] b) {
+        return new ByteArrayInputStream(b);
+    }
+}
