@@ -14,6 +14,7 @@ import java.nio.file.Path;
  *   <li>{@code import-fails}: install/import fail with {@code WSL_E_IMPORT_FAILED} and a bsdtar message;</li>
  *   <li>{@code disk-full}: install/import fail with {@code ERROR_DISK_FULL};</li>
  *   <li>{@code inbox}: behave like the inbox WSL: {@code --version} is not an option (no --install --from-file);</li>
+ *   <li>{@code ignores-wsl-utf8}: an older WSL that writes UTF-16LE even when {@code WSL_UTF8=1};</li>
  *   <li>{@code recovery-bad-interpreter}: the recovery shell fails like upstream bug #1042.</li>
  * </ul>
  * A generation misbehaves on its own when its system store path holds {@code wsl-fleet-fault}
@@ -26,6 +27,7 @@ public final class StandInFaults {
     public static final String IMPORT_FAILS = "import-fails";
     public static final String DISK_FULL = "disk-full";
     public static final String INBOX = "inbox";
+    public static final String IGNORES_WSL_UTF8 = "ignores-wsl-utf8";
     public static final String RECOVERY_BAD_INTERPRETER = "recovery-bad-interpreter";
 
     private StandInFaults() {

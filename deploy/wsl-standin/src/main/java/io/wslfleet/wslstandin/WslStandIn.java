@@ -60,7 +60,10 @@ public final class WslStandIn {
             System.err.println("WSL_STANDIN_STATE is not set");
             System.exit(WSL_FAILED);
         }
-        var standIn = new WslStandIn(Path.of(dir), "1".equals(System.getenv("WSL_UTF8")),
+        Path state = Path.of(dir);
+        boolean utf8 = "1".equals(System.getenv("WSL_UTF8"))
+                && !Files.exists(state.resolve("faults").resolve(StandInFaults.IGNORES_WSL_UTF8));
+        var standIn = new WslStandIn(state, utf8,
                 new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true),
                 System.err);
         int code = standIn.run(args);

@@ -1,0 +1,229 @@
+package io.wslfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import io.wslfleet.buildworker.ArchiveInspector;
+import io.wslfleet.buildworker.ArtifactServer;
+import io.wslfleet.buildworker.ArtifactStore;
+import io.wslfleet.buildworker.DemoRoot;
+import io.wslfleet.buildworker.RootPacker;
+import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.CloudEventHeaders;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.EventData;
+import io.wslfleet.protocol.events.HealthCheckCommand;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.NixosMetadata;
+import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.release.ReleaseManifest;
+import io.wslfleet.protocol.release.SignedManifest;
+import io.wslfleet.wslstandin.StandInLauncher;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent over a real broker, driving the stand-in wsl.exe, installing a release served over HTTP. */
+class AgentTest {
+
+    @TempDir
+    static Path tmp;
+    static KeyPair key = Ed25519.generate();
+    static ArtifactServer server;
+    static KafkaProducer<String, byte[]> producer;
+    static KafkaConsumer<String, byte[]> consumer;
+    static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    static ReleaseRef release;
+    static final List<Agent> agents = new ArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        String bootstrap = FleetInfra.shared().kafkaBootstrap();
+        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+        server = new ArtifactServer(store, "127.0.0.1", 0, null);
+        release = publish(store, "25.05.2");
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "agent-test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(Topics.AGENT_EVENTS, Topics.DEAD_LETTER));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        agents.forEach(Agent::close);
+        server.close();
+        producer.close();
+        consumer.close();
+    }
+
+    static ReleaseRef publish(ArtifactStore store, String version) throws Exception {
+        Path root = tmp.resolve("root-" + version);
+        DemoRoot.create(root, "agent-test", version, 1, DemoRoot.Fault.NONE);
+        try (ArtifactStore.Staged staged = store.stage()) {
+            RootPacker.pack(root, staged.stream(), d -> { });
+            String sha = staged.finish();
+            NixosMetadata meta;
+            try (var in = Files.newInputStream(staged.tempFile())) {
+                meta = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            }
+            SignedManifest signed = SignedManifest.sign(new ReleaseManifest("rel-" + version, version, sha, staged.size(),
+                    meta, Instant.now(), "k1"), key.getPrivate());
+            store.commit(staged, sha, signed);
+            return new ReleaseRef("rel-" + version, version, server.urlOf(sha), sha, staged.size(), signed.manifestJson(),
+                    signed.signature(), signed.keyId(), meta.systemPath());
+        }
+    }
+
+    static Agent agent(String machine, Path wslState) throws Exception {
+        Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
+        AgentConfig config = AgentConfig.fromEnv(Map.of(
+                "FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap(),
+                "FLEET_AGENT_MACHINE_ID", machine,
+                "FLEET_AGENT_WINDOWS_USER", "Dev",
+                "FLEET_WSL_PATH", wsl.toString(),
+                "FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()),
+                "FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString(),
+                "FLEET_AGENT_LABELS", "ring=canary",
+                "FLEET_HEARTBEAT_SECONDS", "30"));
+        Agent agent = new Agent(config).start();
+        agents.add(agent);
+        return agent;
+    }
+
+    static void send(EventData command) throws Exception {
+        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", command))).get(30, TimeUnit.SECONDS);
+    }
+
+    static <T> List<T> events(Class<T> type, Predicate<T> match) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : seen) {
+            Decoded d = EventCodec.decode(r);
+            if (d instanceof Decoded.Event e && type.isInstance(e.event().data()) && match.test(type.cast(e.event().data()))) {
+                out.add(type.cast(e.event().data()));
+            }
+        }
+        return out;
+    }
+
+    static <T> T await(Class<T> type, Predicate<T> match) {
+        long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < until) {
+            Optional<T> hit = events(type, match).stream().findFirst();
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " matching; seen " + seen.size() + " records");
+    }
+
+    static String distrosOf(Path wslState) throws Exception {
+        Process p = new ProcessBuilder(StandInLauncher.install(tmp.resolve("probe-bin"), wslState).toString(), "-l", "-q")
+                .start();
+        String out = WslDriver.decode(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out.trim();
+    }
+
+    @Test
+    void installsAVerifiedReleaseAndAnswersARepeatedCommandWithTheSameResult() throws Exception {
+        Path wslState = tmp.resolve("ws-a-wsl");
+        Agent agent = agent("WS-A", wslState);
+        String id = agent.config().agentId();
+        assertThat(id).isEqualTo("ws-a/dev");
+        AgentRegistered registered = await(AgentRegistered.class, r -> r.agentId().equals(id));
+        assertThat(registered.inventory().labels()).containsEntry("ring", "canary");
+        assertThat(registered.inventory().wslVersion()).isEqualTo("2.5.9.0");
+
+        InstallCommand install = new InstallCommand("cmd-a1", id, "NixOS", release, Instant.now().plusSeconds(300));
+        send(install);
+        CommandResult result = await(CommandResult.class, r -> r.commandId().equals("cmd-a1"));
+        assertThat(result.outcome()).as(result.message()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(result.health().systemPath()).isEqualTo(release.systemPath());
+        assertThat(result.health().systemState()).isEqualTo("running");
+        assertThat(result.health().generation()).isEqualTo(1);
+        assertThat(distrosOf(wslState)).isEqualTo("NixOS");
+
+        send(install);
+        await(CommandResult.class, r -> r.commandId().equals("cmd-a1") && r.sequence() > result.sequence());
+        List<CommandResult> both = events(CommandResult.class, r -> r.commandId().equals("cmd-a1"));
+        assertThat(both).hasSize(2);
+        assertThat(both.get(1).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(both.get(1).message()).isEqualTo(result.message());
+        // a re-sent result, not a second run: no second INSTALLING step for the command
+        long installing = seen.stream().map(EventCodec::decode).filter(d -> d instanceof Decoded.Event)
+                .map(d -> ((Decoded.Event) d).event().data())
+                .filter(d -> d instanceof io.wslfleet.protocol.events.CommandProgress p
+                        && p.commandId().equals("cmd-a1") && p.step().equals("INSTALLING")).count();
+        assertThat(installing).isEqualTo(1);
+
+        send(new HealthCheckCommand("cmd-a2", id, "NixOS", Instant.now().plusSeconds(60)));
+        CommandResult health = await(CommandResult.class, r -> r.commandId().equals("cmd-a2"));
+        assertThat(health.outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(health.sequence()).isGreaterThan(both.get(1).sequence());
+    }
+
+    @Test
+    void aReleaseWithABadSignatureIsRefusedAndNothingIsInstalled() throws Exception {
+        Path wslState = tmp.resolve("ws-b-wsl");
+        Agent agent = agent("ws-b", wslState);
+        String id = agent.config().agentId();
+        String forged = Ed25519.sign(Ed25519.generate().getPrivate(), release.manifest().getBytes(StandardCharsets.UTF_8));
+        ReleaseRef bad = new ReleaseRef(release.releaseId(), release.version(), release.downloadUrl(), release.sha256(),
+                release.size(), release.manifest(), forged, release.keyId(), release.systemPath());
+        send(new InstallCommand("cmd-b1", id, "NixOS", bad, Instant.now().plusSeconds(300)));
+
+        CommandResult result = await(CommandResult.class, r -> r.commandId().equals("cmd-b1"));
+        assertThat(result.outcome()).isEqualTo(CommandOutcome.REFUSED);
+        assertThat(result.reason()).isEqualTo("BAD_SIGNATURE");
+        assertThat(distrosOf(wslState)).isEmpty();
+    }
+
+    @Test
+    void aMalformedCommandIsDeadLetteredAndTheAgentCarriesOn() throws Exception {
+        Path wslState = tmp.resolve("ws-c-wsl");
+        Agent agent = agent("ws-c", wslState);
+        String id = agent.config().agentId();
+        var junk = new ProducerRecord<String, byte[]>(Topics.COMMANDS, id, "{\"commandId\":".getBytes(StandardCharsets.UTF_8));
+        junk.headers().add("ce_id", "junk-c".getBytes(StandardCharsets.UTF_8));
+        junk.headers().add("ce_type", "io.wslfleet.distro.install.v1".getBytes(StandardCharsets.UTF_8));
+        producer.send(junk).get(30, TimeUnit.SECONDS);
+        send(new HealthCheckCommand("cmd-c1", id, "NixOS", Instant.now().plusSeconds(60)));
+
+        CommandResult health = await(CommandResult.class, r -> r.commandId().equals("cmd-c1"));
+        assertThat(health.health().systemState()).isEqualTo("absent");
+        assertThat(seen.stream().filter(r -> r.topic().equals(Topics.DEAD_LETTER))
+                .filter(r -> id.equals(r.key()))
+                .map(r -> new String(r.headers().lastHeader(CloudEventHeaders.DLQ_CONSUMER).value(), StandardCharsets.UTF_8)))
+                .contains(id);
+    }
+}
