@@ -31,6 +31,8 @@ import io.wslfleet.protocol.events.HealthCheckCommand;
 import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.RollbackCommand;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import io.wslfleet.protocol.events.BackupCommand;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -178,6 +180,10 @@ public final class Agent implements AutoCloseable {
             DistroOps.Outcome outcome;
             if (command instanceof InstallCommand install) {
                 outcome = ops.install(install, steps);
+            } else if (command instanceof UpgradeCommand upgrade) {
+                outcome = ops.upgrade(upgrade, steps);
+            } else if (command instanceof BackupCommand backup) {
+                outcome = ops.backup(backup, steps);
             } else if (command instanceof RollbackCommand rollback) {
                 outcome = ops.rollback(rollback, steps);
             } else if (command instanceof HealthCheckCommand) {

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.wslfleet.protocol.events.BackupCommand;
 import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.DistroInfo;
 import io.wslfleet.protocol.events.GenerationInfo;
@@ -20,6 +21,8 @@ import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.Inventory;
 import io.wslfleet.protocol.events.ReleaseRef;
 import io.wslfleet.protocol.events.RollbackCommand;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import io.wslfleet.protocol.events.UpgradeMode;
 import io.wslfleet.protocol.release.ManifestVerifier;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.UntrustedReleaseException;
@@ -111,6 +114,142 @@ final class DistroOps {
                 "installed, but the system is " + health.systemState() + " on " + health.systemPath()
                         + " (expected running on " + expected + ")", health, health.generation(), health.failedUnits(),
                 null);
+    }
+
+    // ---- upgrade ------------------------------------------------------------------------------------------------
+
+    static final String TEMP_ROOT = "/var/tmp/wsl-fleet-upgrade";
+
+    /**
+     * In place (default): the release's system becomes a new generation of the existing distro, {@code /home} and
+     * everything else untouched; when the new generation does not verify, the agent rolls back to the previous one by
+     * itself. Reimport: export a backup (when asked), unregister, install fresh; a fresh install that does not verify
+     * is replaced by the backup again.
+     */
+    Outcome upgrade(UpgradeCommand command, Steps steps) throws Exception {
+        String distro = command.distroName();
+        if (wsl.distro(distro).isEmpty()) {
+            return install(new InstallCommand(command.commandId(), command.agentId(), distro, command.release(),
+                    command.deadline()), steps);
+        }
+        Optional<Verified> verified = fetchAndVerify(command.release(), steps);
+        if (verified.isEmpty()) {
+            return lastRefusal;
+        }
+        String expected = verified.get().manifest().nixos().systemPath();
+        Path backup = null;
+        if (command.backupFirst() || command.mode() == UpgradeMode.REIMPORT) {
+            steps.step("BACKING_UP", 0, 0, "exporting " + distro);
+            backup = export(distro);
+        }
+        if (command.mode() == UpgradeMode.REIMPORT) {
+            return reimport(command, verified.get(), backup, steps);
+        }
+        Health before = health(distro);
+        if (expected.equals(before.systemPath()) && before.healthy()) {
+            return Outcome.of(CommandOutcome.SUCCEEDED, null, "already running " + command.release().version(), before);
+        }
+        Integer previous = before.generation();
+        steps.step("UPGRADING", 0, 0, "copying " + expected + " into " + distro);
+        String linuxFile = wsl.exec(distro, config.wslTimeout(), "wslpath", "-u", verified.get().file().toString())
+                .stdout().trim();
+        expectOk(wsl.exec(distro, config.wslTimeout(), "mkdir", "-p", TEMP_ROOT), "mkdir " + TEMP_ROOT);
+        try {
+            WslDriver.Result untar = wsl.exec(distro, config.wslTimeout(), "tar", "-xzf", linuxFile, "-C", TEMP_ROOT, "./nix");
+            if (untar.exitCode() != 0) {
+                return Outcome.of(CommandOutcome.FAILED, untar.stderr().contains("No space") ? "DISK_FULL" : "COPY_FAILED",
+                        "unpacking the release failed: " + untar.stderr().trim() + " (distro unchanged)", health(distro));
+            }
+            expectOk(wsl.exec(distro, config.wslTimeout(), "nix", "copy", "--no-check-sigs", "--from",
+                    "local?root=" + TEMP_ROOT, expected), "nix copy " + expected);
+        } finally {
+            wsl.exec(distro, config.wslTimeout(), "rm", "-rf", TEMP_ROOT);
+        }
+        steps.step("ACTIVATING", 0, 0, "making " + expected + " the next boot's generation");
+        expectOk(wsl.exec(distro, config.wslTimeout(), "nix-env", "-p", PROFILE, "--set", expected), "nix-env --set");
+        expectOk(wsl.exec(distro, config.wslTimeout(), expected + "/bin/switch-to-configuration", "boot"),
+                "switch-to-configuration boot");
+        steps.step("RESTARTING", 0, 0, "restarting " + distro);
+        wsl.call("--terminate", distro);
+        Health after = verify(distro, expected, steps);
+        if (after.healthy() && expected.equals(after.systemPath())) {
+            Files.deleteIfExists(verified.get().file());
+            return Outcome.of(CommandOutcome.SUCCEEDED, null, "upgraded to " + command.release().version()
+                    + " (generation " + after.generation() + ")", after);
+        }
+        // automatic rollback: the new generation did not come up healthy
+        Integer failedGeneration = after.generation() != null ? after.generation() : newestGeneration(distro, previous);
+        steps.step("ROLLING_BACK", 0, 0, "generation " + failedGeneration + " is " + after.systemState()
+                + "; rolling back to " + previous);
+        Outcome back = rollBackTo(distro, previous, steps, failedGeneration, after.failedUnits());
+        String failure = "generation " + failedGeneration + " (" + expected + ") was " + after.systemState()
+                + (after.failedUnits().isEmpty() ? "" : ", failed units " + after.failedUnits());
+        return new Outcome(back.outcome(), "ACTIVATION_FAILED", failure + "; " + back.message(), back.health(),
+                failedGeneration, after.failedUnits(), journalTail(after));
+    }
+
+    private Integer newestGeneration(String distro, Integer fallback) {
+        try {
+            List<Integer> gens = generationsInside(distro);
+            return gens.isEmpty() ? fallback : gens.get(gens.size() - 1);
+        } catch (WslException e) {
+            return fallback == null ? null : fallback + 1;
+        }
+    }
+
+    private String journalTail(Health health) {
+        if (health.failedUnits().isEmpty()) {
+            return "systemctl is-system-running: " + health.systemState();
+        }
+        StringBuilder tail = new StringBuilder();
+        for (String unit : health.failedUnits()) {
+            tail.append(unit).append(": failed (Result: exit-code)\n");
+        }
+        return tail.toString();
+    }
+
+    private Outcome reimport(UpgradeCommand command, Verified verified, Path backup, Steps steps) throws Exception {
+        String distro = command.distroName();
+        steps.step("IMPORTING", 0, 0, "replacing " + distro + " with a fresh " + command.release().version());
+        wsl.call("--unregister", distro);
+        Outcome fresh = install(new InstallCommand(command.commandId(), command.agentId(), distro, command.release(),
+                command.deadline()), steps);
+        if (fresh.outcome() == CommandOutcome.SUCCEEDED || backup == null) {
+            return fresh;
+        }
+        steps.step("ROLLING_BACK", 0, 0, "restoring " + distro + " from " + backup);
+        try {
+            wsl.call("--unregister", distro);
+        } catch (WslException e) {
+            if (e.kind() != WslException.Kind.DISTRO_NOT_FOUND) {
+                throw e;
+            }
+        }
+        wsl.call("--import", distro, state.distroLocation(distro).toString(), backup.toString(), "--version", "2");
+        Health restored = verify(distro, null, steps);
+        return new Outcome(restored.healthy() ? CommandOutcome.ROLLED_BACK : CommandOutcome.ROLLBACK_FAILED,
+                fresh.reason(), fresh.message() + "; restored the backup " + backup.getFileName(), restored,
+                fresh.failedGeneration(), fresh.failedUnits(), fresh.logTail());
+    }
+
+    /** {@code wsl --terminate} then {@code wsl --export ... --format tar.gz} into the agent's backups folder. */
+    Path export(String distro) throws Exception {
+        Path dir = state.staging().resolveSibling("backups");
+        Files.createDirectories(dir);
+        Path file = dir.resolve(distro + "-" + clock.instant().toString().replace(':', '-') + ".tar.gz");
+        wsl.call("--terminate", distro);
+        wsl.call(config.wslTimeout().multipliedBy(5), "--export", distro, file.toString(), "--format", "tar.gz");
+        return file;
+    }
+
+    Outcome backup(BackupCommand command, Steps steps) throws Exception {
+        if (wsl.distro(command.distroName()).isEmpty()) {
+            return Outcome.of(CommandOutcome.FAILED, "DISTRO_NOT_FOUND", command.distroName() + " is not installed", null);
+        }
+        steps.step("BACKING_UP", 0, 0, "exporting " + command.distroName());
+        Path file = export(command.distroName());
+        return Outcome.of(CommandOutcome.SUCCEEDED, null, "backup " + file + " (" + Files.size(file) + " bytes)",
+                health(command.distroName()));
     }
 
     private record Verified(Path file, ReleaseManifest manifest) {

@@ -35,6 +35,8 @@ import io.wslfleet.protocol.events.HealthCheckCommand;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import io.wslfleet.protocol.events.UpgradeMode;
 import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
@@ -59,6 +61,7 @@ class AgentTest {
     static Path tmp;
     static KeyPair key = Ed25519.generate();
     static ArtifactServer server;
+    static ArtifactStore store;
     static KafkaProducer<String, byte[]> producer;
     static KafkaConsumer<String, byte[]> consumer;
     static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
@@ -68,9 +71,9 @@ class AgentTest {
     @BeforeAll
     static void setUp() throws Exception {
         String bootstrap = FleetInfra.shared().kafkaBootstrap();
-        ArtifactStore store = new ArtifactStore(tmp.resolve("store"));
+        store = new ArtifactStore(tmp.resolve("store"));
         server = new ArtifactServer(store, "127.0.0.1", 0, null);
-        release = publish(store, "25.05.2");
+        release = publish(store, "25.05.2", DemoRoot.Fault.NONE);
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
         consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "agent-test-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
@@ -85,9 +88,9 @@ class AgentTest {
         consumer.close();
     }
 
-    static ReleaseRef publish(ArtifactStore store, String version) throws Exception {
+    static ReleaseRef publish(ArtifactStore store, String version, DemoRoot.Fault fault) throws Exception {
         Path root = tmp.resolve("root-" + version);
-        DemoRoot.create(root, "agent-test", version, 1, DemoRoot.Fault.NONE);
+        DemoRoot.create(root, "agent-test", version, 1, fault);
         try (ArtifactStore.Staged staged = store.stage()) {
             RootPacker.pack(root, staged.stream(), d -> { });
             String sha = staged.finish();
@@ -225,5 +228,48 @@ class AgentTest {
                 .filter(r -> id.equals(r.key()))
                 .map(r -> new String(r.headers().lastHeader(CloudEventHeaders.DLQ_CONSUMER).value(), StandardCharsets.UTF_8)))
                 .contains(id);
+    }
+
+    @Test
+    void upgradesInPlaceKeepingHomeAndRollsBackByItselfWhenTheNewGenerationFails() throws Exception {
+        Path wslState = tmp.resolve("ws-d-wsl");
+        Agent agent = agent("ws-d", wslState);
+        String id = agent.config().agentId();
+        send(new InstallCommand("cmd-d1", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals("cmd-d1")).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        Path home = wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt");
+        Files.writeString(home, "work in progress");
+
+        // a healthy release becomes generation 2; /home is untouched
+        ReleaseRef v2 = publish(store, "25.05.3", DemoRoot.Fault.NONE);
+        send(new UpgradeCommand("cmd-d2", id, "NixOS", v2, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        CommandResult up = await(CommandResult.class, r -> r.commandId().equals("cmd-d2"));
+        assertThat(up.outcome()).as(up.message()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(up.health().generation()).isEqualTo(2);
+        assertThat(up.health().systemPath()).isEqualTo(v2.systemPath());
+        assertThat(Files.readString(home)).isEqualTo("work in progress");
+
+        // a release whose activation leaves failed units: the agent rolls back to generation 2 by itself
+        ReleaseRef v3 = publish(store, "25.05.4", DemoRoot.Fault.DEGRADED);
+        send(new UpgradeCommand("cmd-d3", id, "NixOS", v3, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        CommandResult degraded = await(CommandResult.class, r -> r.commandId().equals("cmd-d3"));
+        assertThat(degraded.outcome()).as(degraded.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(degraded.reason()).isEqualTo("ACTIVATION_FAILED");
+        assertThat(degraded.failedGeneration()).isEqualTo(3);
+        assertThat(degraded.failedUnits()).containsExactly("nix-daemon.service", "home-manager-nixos.service");
+        assertThat(degraded.health().systemState()).isEqualTo("running");
+        assertThat(degraded.health().generation()).isEqualTo(2);
+        assertThat(degraded.health().systemPath()).isEqualTo(v2.systemPath());
+
+        // a release that does not boot at all, with the recovery shell broken (#1042): repointed from the system distro
+        io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.RECOVERY_BAD_INTERPRETER, "");
+        ReleaseRef v4 = publish(store, "25.05.5", DemoRoot.Fault.NO_BOOT);
+        send(new UpgradeCommand("cmd-d4", id, "NixOS", v4, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        CommandResult noBoot = await(CommandResult.class, r -> r.commandId().equals("cmd-d4"));
+        assertThat(noBoot.outcome()).as(noBoot.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(noBoot.message()).contains("repointing the profile").contains("bad interpreter");
+        assertThat(noBoot.health().systemPath()).isEqualTo(v2.systemPath());
+        assertThat(noBoot.health().generation()).isEqualTo(2);
+        assertThat(Files.readString(home)).isEqualTo("work in progress");
     }
 }

@@ -41,6 +41,7 @@ public final class WslStandIn {
 
     static final String WSL_VERSION = "2.5.9.0";
     static final int WSL_FAILED = 255;
+    static final String HOST_MOUNT = "/mnt/host";
 
     private final Path state;
     private final boolean utf8;
@@ -362,6 +363,60 @@ public final class WslStandIn {
             out("updating GRUB 2 menu... (not on WSL)");
             return 0;
         }
+        if (c.equals("wslpath") && cmd.size() >= 2) {
+            // the stand-in's "Windows" side is the host file system, seen from the distro under /mnt/host
+            out(HOST_MOUNT + Path.of(cmd.get(cmd.size() - 1)).toAbsolutePath());
+            return 0;
+        }
+        if (c.equals("mkdir")) {
+            Files.createDirectories(inRoot(rootfs, cmd.get(cmd.size() - 1)));
+            return 0;
+        }
+        if (c.equals("rm") && cmd.size() >= 3) {
+            deleteTree(inRoot(rootfs, cmd.get(cmd.size() - 1)));
+            return 0;
+        }
+        if (c.equals("tar") && cmd.contains("-C")) {
+            // tar -xzf <file> -C <dir> [members...]
+            String file = cmd.get(cmd.indexOf("-xzf") + 1);
+            Path source = file.startsWith(HOST_MOUNT) ? Path.of(file.substring(HOST_MOUNT.length())) : inRoot(rootfs, file);
+            Path dest = inRoot(rootfs, cmd.get(cmd.indexOf("-C") + 1));
+            if (!Files.isRegularFile(source)) {
+                err("tar: " + file + ": Cannot open: No such file or directory");
+                return 2;
+            }
+            if (fault(StandInFaults.DISK_FULL) != null) {
+                err("tar: ./nix/store: Cannot write: No space left on device");
+                return 2;
+            }
+            Files.createDirectories(dest);
+            extract(source, dest);
+            return 0;
+        }
+        if (c.equals("nix") && cmd.size() > 1 && cmd.get(1).equals("copy")) {
+            // nix copy --no-check-sigs --from local?root=<tmp> <store path>: copies the store paths it finds there
+            String from = cmd.stream().filter(x -> x.startsWith("local?root=")).findFirst().orElse(null);
+            String path = cmd.get(cmd.size() - 1);
+            if (from == null) {
+                err("error: nix copy needs --from");
+                return 1;
+            }
+            Path tmpStore = inRoot(rootfs, from.substring("local?root=".length()) + "/nix/store");
+            if (!Files.isDirectory(tmpStore.resolve(path.substring("/nix/store/".length())))) {
+                err("error: path '" + path + "' is not valid");
+                return 1;
+            }
+            Path store = inRoot(rootfs, "/nix/store");
+            try (Stream<Path> paths = Files.list(tmpStore)) {
+                for (Path p : paths.toList()) {
+                    Path target = store.resolve(p.getFileName().toString());
+                    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                        copyTree(p, target);
+                    }
+                }
+            }
+            return 0;
+        }
         if (c.equals("true")) {
             return 0;
         }
@@ -591,6 +646,21 @@ public final class WslStandIn {
     private String fault(String name) throws IOException {
         Path f = state.resolve("faults").resolve(name);
         return Files.isRegularFile(f) ? Files.readString(f) : null;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isSymbolicLink(p)) {
+                    Files.createSymbolicLink(t, Files.readSymbolicLink(p));
+                } else if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
     }
 
     private static void deleteTree(Path dir) throws IOException {
