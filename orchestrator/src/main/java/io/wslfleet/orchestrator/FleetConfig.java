@@ -19,6 +19,24 @@ public interface FleetConfig {
 
     Outbox outbox();
 
+    Security security();
+
+    /**
+     * Users of the API and dashboard (HTTP Basic): {@code admin} (admin, operator, viewer), {@code operator}
+     * (operator, viewer), {@code viewer}. A user without a password does not exist, except {@code admin}, whose
+     * password is generated and logged once at start when none is configured. Production uses OIDC instead.
+     */
+    interface Security {
+        /** {@code FLEET_ADMIN_PASSWORD}. */
+        java.util.Optional<String> adminPassword();
+
+        /** {@code FLEET_OPERATOR_PASSWORD}. */
+        java.util.Optional<String> operatorPassword();
+
+        /** {@code FLEET_VIEWER_PASSWORD}. */
+        java.util.Optional<String> viewerPassword();
+    }
+
     Rollout rollout();
 
     interface Outbox {

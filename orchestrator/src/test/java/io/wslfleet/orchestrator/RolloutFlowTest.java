@@ -48,6 +48,12 @@ class RolloutFlowTest {
         fleet = new SimulatedFleet();
     }
 
+    @org.junit.jupiter.api.BeforeEach
+    void signIn() {
+        io.restassured.RestAssured.authentication = io.restassured.RestAssured.preemptive()
+                .basic("operator", FleetInfraResource.OPERATOR_PASSWORD);
+    }
+
     @AfterAll
     static void stopFleet() throws InterruptedException {
         fleet.close();

@@ -11,11 +11,18 @@ import java.util.Map;
  * {@link FleetInfra}, or external ones named by environment variables), with fast ticks so tests do not wait.
  */
 public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
+    public static final String ADMIN_PASSWORD = "test-admin";
+    public static final String OPERATOR_PASSWORD = "test-operator";
+    public static final String VIEWER_PASSWORD = "test-viewer";
+
     @Override
     public Map<String, String> start() {
         Map<String, String> config = new HashMap<>(FleetInfra.shared().quarkusConfig());
         config.put("fleet.outbox.relay-every", "1s");
         config.put("fleet.rollout.tick-every", "1s");
+        config.put("fleet.security.admin-password", ADMIN_PASSWORD);
+        config.put("fleet.security.operator-password", OPERATOR_PASSWORD);
+        config.put("fleet.security.viewer-password", VIEWER_PASSWORD);
         return config;
     }
 
