@@ -126,7 +126,8 @@ class RolloutFlowTest {
         all.addAll(degraded);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(8)));
-        given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200));
 
         // ids sort "-a-…" before "-b-…": the canary and first wave are healthy, the last wave degrades
         long id = createRollout("""
@@ -168,7 +169,8 @@ class RolloutFlowTest {
         List<String> silent = register(group + "-b", 1, Behaviour.SILENT, null);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(3)));
-        given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200));
         List<String> all = new ArrayList<>(talking);
         all.addAll(silent);
 

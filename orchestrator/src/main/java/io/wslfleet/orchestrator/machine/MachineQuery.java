@@ -34,7 +34,12 @@ public final class MachineQuery {
         return q;
     }
 
+    /** A health state, or {@code attention}: every machine that is not healthy. */
     public MachineQuery health(String health) {
+        if ("attention".equals(health)) {
+            where.append(" and m.health_state <> 'healthy'");
+            return this;
+        }
         if (health != null && !health.isBlank()) {
             where.append(" and m.health_state = :health");
             params.put("health", health);
