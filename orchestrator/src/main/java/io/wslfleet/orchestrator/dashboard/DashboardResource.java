@@ -139,7 +139,11 @@ public class DashboardResource {
                   from audit_log a where a.entity = 'machine' and a.entity_id = ?1
                   union all
                   select coalesce(d.finished_at, d.commanded_at, d.updated_at), 'rollout ' || d.rollout_id, d.state,
-                         coalesce(d.reason, '') || ' ' || coalesce(d.message, '')
+                         trim(coalesce(d.reason, '') || ' ' || coalesce(d.message, '')
+                           || case when d.failed_units is not null and d.failed_units <> ''
+                                   then ' · failed units: ' || d.failed_units else '' end
+                           || case when d.previous_generation is not null
+                                   then ' · previous generation ' || d.previous_generation else '' end)
                   from deployment d where d.machine_id = ?1) h
                 order by at desc nulls last limit 50""").setParameter(1, id).getResultList()) {
             Object[] row = (Object[]) o;

@@ -1,0 +1,206 @@
+package io.wslfleet.orchestrator;
+
+import static io.restassured.RestAssured.given;
+import static io.wslfleet.orchestrator.support.Fixtures.publishRelease;
+import static io.wslfleet.orchestrator.support.Fixtures.unique;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
+import io.wslfleet.orchestrator.support.FleetInfraResource;
+import io.wslfleet.orchestrator.support.SimulatedFleet;
+import io.wslfleet.protocol.events.ReleasePublished;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import java.io.File;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The dashboard in a real headless Chromium (Debian's chromium and chromedriver): a rollout advancing without a
+ * reload, pause and resume, a failed machine's units, and a viewer without action buttons. Screenshots go to
+ * {@code target/screenshots/}.
+ */
+@QuarkusTest
+@QuarkusTestResource(FleetInfraResource.class)
+class BrowserTest {
+    private static final Path CHROMIUM = Path.of(System.getProperty("fleet.chromium", "/usr/bin/chromium"));
+    private static final Path CHROMEDRIVER = Path.of(System.getProperty("fleet.chromedriver", "/usr/bin/chromedriver"));
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private static SimulatedFleet fleet;
+    private static final List<WebDriver> browsers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)");
+        fleet = new SimulatedFleet();
+    }
+
+    @AfterAll
+    static void stop() throws InterruptedException {
+        browsers.forEach(WebDriver::quit);
+        if (fleet != null) {
+            fleet.close();
+        }
+    }
+
+    private WebDriver browser(String user, String password) throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1000",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile-"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        WebDriver driver = new ChromeDriver(service, options);
+        browsers.add(driver);
+        // sign in: the browser keeps the Basic credentials for the origin, for pages, htmx requests and the event stream
+        driver.get(base.toString().replace("://", "://" + user + ":" + password + "@"));
+        return driver;
+    }
+
+    private void open(WebDriver driver, String path) {
+        driver.get(base.toString().replace("://", "://") + path.replaceFirst("^/", ""));
+    }
+
+    private static void screenshot(WebDriver driver, String name) throws Exception {
+        Path dir = Path.of("target", "screenshots");
+        Files.createDirectories(dir);
+        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static RequestSpecification operatorApi() {
+        return given().auth().preemptive().basic("operator", FleetInfraResource.OPERATOR_PASSWORD);
+    }
+
+    /** Read through one script call: htmx swaps the page in place, so element handles go stale between calls. */
+    private static String text(WebDriver driver, String id) {
+        Object t = ((JavascriptExecutor) driver).executeScript(
+                "var e = document.getElementById(arguments[0]); return e ? e.textContent.trim() : '';", id);
+        return String.valueOf(t);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> currentWaves(WebDriver driver) {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript(
+                "return Array.from(document.querySelectorAll('#waves tr.current td:first-child')).map(e => e.textContent.trim());");
+    }
+
+    private static void click(WebDriver driver, String cssSelector) {
+        ((JavascriptExecutor) driver).executeScript("document.querySelector(arguments[0]).click();", cssSelector);
+    }
+
+    private long rollout(String group, ReleasePublished release, List<String> machines, List<Map<String, Object>> waves) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            operatorApi().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(machines.size()));
+            operatorApi().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+        });
+        return operatorApi().contentType(ContentType.JSON).body(Map.of("name", group, "releaseId", release.releaseId(),
+                        "target", Map.of("machineIds", machines), "canary", Map.of("count", 1), "waves", waves,
+                        "soakSeconds", 3, "start", false))
+                .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+    }
+
+    @Test
+    void anOperatorWatchesARolloutAdvanceWithoutReloadingAndPausesAndResumesIt() throws Exception {
+        String group = unique("web");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-web"));
+        List<String> machines = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            String id = String.format("%s-%03d/dev", group, i);
+            fleet.add(id, SimulatedFleet.Behaviour.HEALTHY, old.nixos().systemPath(), Map.of("group", group));
+            machines.add(id);
+        }
+        long id = rollout(group, release, machines, List.of(Map.of("count", 2), Map.of("percent", 100)));
+
+        WebDriver browser = browser("operator", FleetInfraResource.OPERATOR_PASSWORD);
+        open(browser, "/ui/rollouts/" + id);
+        assertThat(text(browser, "rollout-state")).isEqualTo("DRAFT");
+        ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
+        click(browser, "#actions button");
+
+        // the page follows the rollout by itself: record which wave is current as it moves
+        Set<String> currentWaves = new LinkedHashSet<>();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            currentWaves.addAll(currentWaves(browser));
+            return currentWaves.contains("wave-1");
+        });
+        screenshot(browser, "rollout-advancing");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !text(browser, "pause").isEmpty());
+        click(browser, "#pause");
+        await().atMost(Duration.ofSeconds(15)).until(() -> text(browser, "rollout-state").equals("PAUSED"));
+        screenshot(browser, "rollout-paused");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !text(browser, "resume").isEmpty());
+        click(browser, "#resume");
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            currentWaves.addAll(currentWaves(browser));
+            return text(browser, "rollout-state").equals("SUCCEEDED");
+        });
+        assertThat(currentWaves).containsSubsequence("canary", "wave-1", "wave-2");
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.notReloaded === true;"))
+                .as("the page updated in place, no reload").isEqualTo(true);
+        assertThat(text(browser, "timeline")).contains("PAUSED").contains("RESUMED")
+                .contains("operator");
+        screenshot(browser, "rollout-succeeded");
+    }
+
+    @Test
+    void aFailedMachineShowsItsUnitsAndAViewerSeesNoActions() throws Exception {
+        String group = unique("webfail");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-webfail"));
+        String bad = group + "-001/dev";
+        String good = group + "-002/dev";
+        fleet.add(bad, SimulatedFleet.Behaviour.DEGRADED_ON_ACTIVATION, old.nixos().systemPath(), Map.of("group", group));
+        fleet.add(good, SimulatedFleet.Behaviour.HEALTHY, old.nixos().systemPath(), Map.of("group", group));
+        long id = rollout(group, release, List.of(bad, good), List.of(Map.of("percent", 100)));
+        operatorApi().post("/api/v1/rollouts/" + id + "/start").then().statusCode(200);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                operatorApi().get("/api/v1/rollouts/" + id).then().body("state", equalTo("ROLLED_BACK")));
+
+        WebDriver viewer = browser("viewer", FleetInfraResource.VIEWER_PASSWORD);
+        open(viewer, "/ui/rollouts/" + id);
+        assertThat(text(viewer, "rollout-state")).isEqualTo("ROLLED_BACK");
+        assertThat(viewer.findElements(By.tagName("button"))).as("a viewer gets no action buttons").isEmpty();
+        assertThat(text(viewer, "failed")).contains(bad).contains("home-manager-dev.service");
+        screenshot(viewer, "failed-machine-viewer");
+
+        click(viewer, "#failed a[href='/ui/machines/" + bad + "']");
+        await().atMost(Duration.ofSeconds(10)).until(() -> viewer.getTitle().contains(bad));
+        assertThat(viewer.getPageSource()).contains("home-manager-dev.service").contains("Health reports");
+        screenshot(viewer, "failed-machine-page");
+    }
+}
