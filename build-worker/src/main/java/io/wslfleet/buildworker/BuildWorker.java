@@ -148,8 +148,10 @@ public final class BuildWorker implements AutoCloseable {
     private EventData build(BuildRequested request) throws IOException, BuildFailure {
         return switch (request.source().kind()) {
             case ROOT_DIRECTORY -> fromRootDirectory(request);
-            case FLAKE, UPSTREAM -> throw new BuildFailure("UNSUPPORTED_SOURCE",
-                    request.source().kind() + " builds are not implemented in this worker yet; use ROOT_DIRECTORY");
+            case UPSTREAM -> fromUpstream(request);
+            case FLAKE -> throw new BuildFailure("UNSUPPORTED_SOURCE",
+                    "FLAKE builds (nix build …tarballBuilder) are not implemented in this worker yet; "
+                            + "use UPSTREAM or ROOT_DIRECTORY");
         };
     }
 
@@ -163,22 +165,129 @@ public final class BuildWorker implements AutoCloseable {
         try (ArtifactStore.Staged staged = store.stage()) {
             RootPacker.pack(root, staged.stream(), done -> { });
             String sha256 = staged.finish();
-            publish(new BuildProgress(request.buildId(), "VALIDATING", total, total));
-            NixosMetadata metadata;
-            try (InputStream in = Files.newInputStream(staged.tempFile())) {
-                metadata = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
-            } catch (InvalidArchiveException e) {
-                throw new BuildFailure("INVALID_ROOT", e.getMessage());
+            try {
+                return validateSignStore(request, staged, sha256, total);
+            } catch (BuildFailure e) {
+                throw e.reason.equals("INVALID_ARCHIVE") ? new BuildFailure("INVALID_ROOT", e.getMessage()) : e;
             }
-            String releaseId = "rel-" + request.version();
-            ReleaseManifest manifest = new ReleaseManifest(releaseId, request.version(), sha256, staged.size(),
-                    metadata, clock.instant(), config.keyId());
-            SignedManifest signed = SignedManifest.sign(manifest, config.signingKey());
-            publish(new BuildProgress(request.buildId(), "STORING", total, total));
-            store.commit(staged, sha256, signed);
-            return new ReleasePublished(releaseId, request.buildId(), request.version(), sha256, staged.size(),
-                    server.urlOf(sha256), signed.manifestJson(), signed.signature(), signed.keyId(), metadata);
         }
+    }
+
+    /**
+     * An official {@code nixos.wsl} (or a pre-2411 {@code nixos-wsl.tar.gz}) from a URL or path, checked against its
+     * {@code .sha256} before anything else, then customised as the request says, validated, signed and stored.
+     */
+    private ReleasePublished fromUpstream(BuildRequested request) throws IOException, BuildFailure {
+        String location = request.source().location();
+        String shaLocation = request.source().sha256Location() != null ? request.source().sha256Location()
+                : location + ".sha256";
+        Path input = config.workDir().resolve(request.buildId() + ".upstream");
+        try {
+            publish(new BuildProgress(request.buildId(), "FETCHING", 0, 0));
+            fetch(location, input);
+            String expected = readSha256File(shaLocation);
+            publish(new BuildProgress(request.buildId(), "CHECKING", 0, Files.size(input)));
+            String actual = sha256(input);
+            if (!actual.equalsIgnoreCase(expected)) {
+                throw new BuildFailure("CHECKSUM_MISMATCH", location + " has sha256 " + actual + " but "
+                        + shaLocation + " says " + expected + "; refusing to customise it");
+            }
+            long total = Files.size(input);
+            publish(new BuildProgress(request.buildId(), "CUSTOMIZING", 0, total));
+            try (ArtifactStore.Staged staged = store.stage()) {
+                try (InputStream in = Files.newInputStream(input)) {
+                    ArchiveCustomizer.customize(in, staged.stream(), request.customization());
+                } catch (IOException e) {
+                    throw new BuildFailure("INVALID_UPSTREAM", "cannot read " + location + " as tar.gz: " + e.getMessage());
+                }
+                String sha256 = staged.finish();
+                return validateSignStore(request, staged, sha256, total);
+            }
+        } finally {
+            Files.deleteIfExists(input);
+        }
+    }
+
+    private ReleasePublished validateSignStore(BuildRequested request, ArtifactStore.Staged staged, String sha256,
+                                               long total) throws IOException, BuildFailure {
+        publish(new BuildProgress(request.buildId(), "VALIDATING", total, total));
+        NixosMetadata metadata;
+        try (InputStream in = Files.newInputStream(staged.tempFile())) {
+            metadata = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+        } catch (InvalidArchiveException e) {
+            throw new BuildFailure("INVALID_ARCHIVE", e.getMessage());
+        }
+        String releaseId = "rel-" + request.version();
+        ReleaseManifest manifest = new ReleaseManifest(releaseId, request.version(), sha256, staged.size(),
+                metadata, clock.instant(), config.keyId());
+        SignedManifest signed = SignedManifest.sign(manifest, config.signingKey());
+        publish(new BuildProgress(request.buildId(), "STORING", total, total));
+        store.commit(staged, sha256, signed);
+        return new ReleasePublished(releaseId, request.buildId(), request.version(), sha256, staged.size(),
+                server.urlOf(sha256), signed.manifestJson(), signed.signature(), signed.keyId(), metadata);
+    }
+
+    private static void fetch(String location, Path into) throws IOException, BuildFailure {
+        if (location.startsWith("http://") || location.startsWith("https://")) {
+            try {
+                var response = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
+                        .build().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofFile(into));
+                if (response.statusCode() != 200) {
+                    throw new BuildFailure("SOURCE_NOT_FOUND", location + " answered HTTP " + response.statusCode());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while fetching " + location, e);
+            }
+        } else {
+            Path file = Path.of(location);
+            if (!Files.isRegularFile(file)) {
+                throw new BuildFailure("SOURCE_NOT_FOUND", location + " does not exist on the build worker");
+            }
+            Files.copy(file, into, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** A {@code sha256sum} line ({@code <hex>  <name>}) or a bare hex digest. */
+    private static String readSha256File(String location) throws IOException, BuildFailure {
+        String text;
+        if (location.startsWith("http://") || location.startsWith("https://")) {
+            try {
+                var response = java.net.http.HttpClient.newHttpClient().send(
+                        java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() != 200) {
+                    throw new BuildFailure("CHECKSUM_MISSING", location + " answered HTTP " + response.statusCode());
+                }
+                text = response.body();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        } else {
+            if (!Files.isRegularFile(Path.of(location))) {
+                throw new BuildFailure("CHECKSUM_MISSING", "no checksum file " + location + "; an upstream release must come with its .sha256");
+            }
+            text = Files.readString(Path.of(location));
+        }
+        String hex = text.trim().split("\\s+")[0].toLowerCase(java.util.Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{64}")) {
+            throw new BuildFailure("CHECKSUM_MISSING", location + " does not hold a sha256 digest");
+        }
+        return hex;
+    }
+
+    static String sha256(Path file) throws IOException {
+        var digest = ArtifactStore.sha256();
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                digest.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
     }
 
     private void publish(EventData data) {

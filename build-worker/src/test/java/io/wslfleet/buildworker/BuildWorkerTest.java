@@ -176,4 +176,38 @@ class BuildWorkerTest {
                 .isEqualTo("build-worker");
         await(r -> is(r, ReleasePublished.class, "b-after"));
     }
+
+    @Test
+    void anUpstreamReleaseIsCheckedAgainstItsSha256ThenCustomisedAndPublished() throws Exception {
+        Path root = tmp.resolve("upstream-root");
+        DemoRoot.create(root, "nixos", "25.05.11", 1, DemoRoot.Fault.NONE);
+        Path upstream = tmp.resolve("nixos.wsl");
+        try (var out = Files.newOutputStream(upstream)) {
+            RootPacker.pack(root, out, d -> { });
+        }
+        Files.writeString(tmp.resolve("nixos.wsl.sha256"), BuildWorker.sha256(upstream) + "  nixos.wsl\n");
+        Files.writeString(tmp.resolve("wrong.sha256"), "0".repeat(64) + "  nixos.wsl\n");
+        var customization = new BuildRequested.Customization(Map.of("/etc/nixos/configuration.nix", "{ }\n"), "Corp",
+                Map.of("network.hostname", "corp"));
+
+        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-up-bad", "25.05.12",
+                new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, upstream.toString(),
+                        tmp.resolve("wrong.sha256").toString(), null), customization, "test")))).get(30, TimeUnit.SECONDS);
+        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-up", "25.05.11-corp1",
+                new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, upstream.toString(), null, null),
+                customization, "test")))).get(30, TimeUnit.SECONDS);
+
+        BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-up-bad")), BuildFailed.class);
+        assertThat(failed.reason()).isEqualTo("CHECKSUM_MISMATCH");
+        assertThat(failed.detail()).contains("refusing");
+        ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-up")), ReleasePublished.class);
+        assertThat(release.releaseId()).isEqualTo("rel-25.05.11-corp1");
+        assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-up-bad"))).isFalse();
+        HttpResponse<byte[]> artifact = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        Path downloaded = tmp.resolve("downloaded.wsl");
+        Files.write(downloaded, artifact.body());
+        Process p = new ProcessBuilder("tar", "-xzOf", downloaded.toString(), "./etc/wsl-distribution.conf").start();
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("defaultName = Corp");
+    }
 }
