@@ -25,8 +25,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code build-worker <command>}: the worker and the tools around releases. */
 @Command(name = "build-worker", mixinStandardHelpOptions = true,
-        subcommands = {BuildWorkerCli.Pack.class, BuildWorkerCli.Inspect.class, BuildWorkerCli.Keygen.class,
-                BuildWorkerCli.Worker.class},
+        subcommands = {BuildWorkerCli.Pack.class, BuildWorkerCli.Inspect.class, BuildWorkerCli.Customize.class,
+                BuildWorkerCli.Verify.class, BuildWorkerCli.Keygen.class, BuildWorkerCli.Worker.class},
         description = "Builds, validates, signs, stores and publishes nixos.wsl releases.")
 public final class BuildWorkerCli {
 
@@ -78,6 +78,76 @@ public final class BuildWorkerCli {
                         m.nixosWslVersion() == null ? "unknown" : m.nixosWslVersion(), m.entryCount(), m.uncompressedSize());
             }
             return 0;
+        }
+    }
+
+    @Command(name = "customize", description = "Customise a nixos.wsl, streaming: add or replace files, set wsl.conf keys and the default name.")
+    static final class Customize implements Callable<Integer> {
+        @Parameters(index = "0", description = "the upstream nixos.wsl")
+        Path input;
+        @Parameters(index = "1", description = "output file")
+        Path output;
+        @Option(names = "--file", description = "/path/in/image=local-file (repeatable)")
+        java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+        @Option(names = "--default-name", description = "defaultName in /etc/wsl-distribution.conf")
+        String defaultName;
+        @Option(names = "--wsl-conf", description = "section.key=value in /etc/wsl.conf (repeatable)")
+        java.util.Map<String, String> wslConf = new java.util.LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            java.util.Map<String, String> contents = new java.util.LinkedHashMap<>();
+            for (var e : files.entrySet()) {
+                contents.put(e.getKey(), Files.readString(e.getValue()));
+            }
+            var customization = new io.wslfleet.protocol.events.BuildRequested.Customization(contents, defaultName, wslConf);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            io.wslfleet.buildworker.ArchiveCustomizer.Changes changes;
+            try (InputStream in = Files.newInputStream(input);
+                 OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(output), sha)) {
+                changes = io.wslfleet.buildworker.ArchiveCustomizer.customize(in, out, customization);
+            }
+            String hex = HexFormat.of().formatHex(sha.digest());
+            Files.writeString(output.resolveSibling(output.getFileName() + ".sha256"), hex + "  " + output.getFileName() + "\n");
+            System.out.println("replaced " + changes.replaced() + ", added " + changes.added());
+            System.out.println(hex + "  " + output);
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", description = "Check a nixos.wsl against its signed manifest: signature by a trusted key, size and sha256.")
+    static final class Verify implements Callable<Integer> {
+        @Parameters(index = "0", description = "the nixos.wsl")
+        Path archive;
+        @Option(names = "--manifest", description = "manifest.json (default: next to the archive)")
+        Path manifest;
+        @Option(names = "--signature", description = "manifest.sig: '<keyId> <base64 signature>' (default: next to the archive)")
+        Path signature;
+        @Option(names = "--trusted-keys", required = true, defaultValue = "${env:FLEET_TRUSTED_KEYS}",
+                description = "keyId=base64,... (default: FLEET_TRUSTED_KEYS)")
+        String trustedKeys;
+
+        @Override
+        public Integer call() throws Exception {
+            Path manifestFile = manifest != null ? manifest : archive.resolveSibling("manifest.json");
+            Path signatureFile = signature != null ? signature : archive.resolveSibling("manifest.sig");
+            String[] sig = Files.readString(signatureFile).trim().split("\\s+");
+            try {
+                var verified = io.wslfleet.protocol.release.ManifestVerifier.parse(trustedKeys)
+                        .verify(Files.readString(manifestFile), sig[1], sig[0]);
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                try (InputStream in = new java.security.DigestInputStream(Files.newInputStream(archive), sha)) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+                io.wslfleet.protocol.release.ManifestVerifier.checkArtifact(verified, HexFormat.of().formatHex(sha.digest()),
+                        Files.size(archive));
+                System.out.println("OK: " + verified.releaseId() + " " + verified.version() + ", signed by " + sig[0]
+                        + ", sha256 " + verified.sha256());
+                return 0;
+            } catch (io.wslfleet.protocol.release.UntrustedReleaseException e) {
+                System.err.println("REFUSED (" + e.reason() + "): " + e.getMessage());
+                return 3;
+            }
         }
     }
 

@@ -1,0 +1,74 @@
+package io.wslfleet.buildworker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+
+import io.wslfleet.buildworker.cli.BuildWorkerCli;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.release.ReleaseManifest;
+import io.wslfleet.protocol.release.SignedManifest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** pack → customize → inspect → verify through the command line, as an operator runs them. */
+class CliTest {
+
+    @TempDir
+    Path tmp;
+
+    private int run(StringBuilder out, String... args) {
+        PrintStream saved = System.out;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            return new CommandLine(new BuildWorkerCli()).execute(args);
+        } finally {
+            System.setOut(saved);
+            out.append(buffer.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void packCustomizeInspectAndVerify() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "cli", "25.05.6", 1, DemoRoot.Fault.NONE);
+        Path packed = tmp.resolve("nixos.wsl");
+        assertThat(run(new StringBuilder(), "pack", root.toString(), packed.toString())).isZero();
+        Files.writeString(tmp.resolve("configuration.nix"), "{ }\n");
+        Path custom = tmp.resolve("out/nixos.wsl");
+        Files.createDirectories(custom.getParent());
+        StringBuilder out = new StringBuilder();
+        assertThat(run(out, "customize", packed.toString(), custom.toString(), "--default-name", "Corp",
+                "--file", "/etc/nixos/configuration.nix=" + tmp.resolve("configuration.nix"),
+                "--wsl-conf", "interop.appendWindowsPath=false")).isZero();
+        assertThat(out).contains("/etc/nixos/configuration.nix");
+        String sha = Files.readString(custom.resolveSibling("nixos.wsl.sha256")).split(" ")[0];
+
+        StringBuilder json = new StringBuilder();
+        assertThat(run(json, "inspect", "--json", custom.toString())).isZero();
+        assertThat(json).contains("\"hostName\" : \"cli\"").contains("\"nixosVersion\" : \"25.05.6\"");
+
+        var keys = Ed25519.generate();
+        var meta = io.wslfleet.protocol.Json.MAPPER.readValue(json.toString(), io.wslfleet.protocol.events.NixosMetadata.class);
+        SignedManifest signed = SignedManifest.sign(new ReleaseManifest("rel-x", "25.05.6", sha, Files.size(custom), meta,
+                Instant.now(), "k1"), keys.getPrivate());
+        Files.writeString(custom.resolveSibling("manifest.json"), signed.manifestJson());
+        Files.writeString(custom.resolveSibling("manifest.sig"), "k1 " + signed.signature() + "\n");
+        String trusted = "k1=" + Ed25519.encode(keys.getPublic());
+        assertThat(run(new StringBuilder(), "verify", custom.toString(), "--trusted-keys", trusted)).isZero();
+
+        String other = "k1=" + Ed25519.encode(Ed25519.generate().getPublic());
+        assertThat(run(new StringBuilder(), "verify", custom.toString(), "--trusted-keys", other)).isEqualTo(3);
+        byte[] bytes = Files.readAllBytes(custom);
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(custom, bytes);
+        assertThat(run(new StringBuilder(), "verify", custom.toString(), "--trusted-keys", trusted)).isEqualTo(3);
+    }
+}
