@@ -228,4 +228,104 @@ class RolloutFlowTest {
     private static String json(List<String> ids) {
         return ids.stream().map(s -> "\"" + s + "\"").collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
+
+    private static List<String> timeline(long id) {
+        return given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath().getList("action");
+    }
+
+    @Test
+    void aRolloutOutsideItsMaintenanceWindowWaitsAndOneInsideItsWindowProceeds() throws InterruptedException {
+        String group = unique("window");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-window"));
+        List<String> agents = register(group, 2, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 2);
+        int closedHour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusHours(12).getHour();
+
+        long waiting = createRollout("""
+                {"name":"%s-closed","releaseId":"%s","target":{"labels":{"group":"%s"}},
+                 "maintenanceWindow":{"cron":"0 %d * * *","durationMinutes":60,"timeZone":"UTC"},"start":true}
+                """.formatted(group, release.releaseId(), group, closedHour));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/api/v1/rollouts/" + waiting).then()
+                .body("waitingFor", equalTo("MAINTENANCE_WINDOW")).body("windowOpen", equalTo(false)));
+        Thread.sleep(2500);
+        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
+        assertThat(given().get("/api/v1/rollouts/" + waiting + "/deployments").then().extract().jsonPath()
+                .getList("items.state", String.class)).containsOnly("PENDING");
+        assertThat(timeline(waiting)).contains("WAITING_FOR_MAINTENANCE_WINDOW");
+        given().post("/api/v1/rollouts/" + waiting + "/cancel").then().statusCode(200);
+
+        long open = createRollout("""
+                {"name":"%s-open","releaseId":"%s","target":{"labels":{"group":"%s"}},
+                 "maintenanceWindow":{"cron":"* * * * *","durationMinutes":30,"timeZone":"Europe/Berlin"},"start":true}
+                """.formatted(group, release.releaseId(), group));
+        awaitRolloutState(open, "SUCCEEDED", Duration.ofSeconds(30));
+    }
+
+    @Test
+    void approvalsGateTheFirstWaveAndEachLaterOne() {
+        String group = unique("approve");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-approve"));
+        List<String> agents = register(group, 3, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 3);
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"count":1},
+                 "waves":[{"percent":100}],"approvalRequired":true,"start":true}
+                """.formatted(group, release.releaseId(), group));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                given().get("/api/v1/rollouts/" + id).then().body("waitingFor", equalTo("APPROVAL")));
+        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
+
+        given().post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(0));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/rollouts/" + id).then()
+                .body("currentWave", equalTo(1)).body("waitingFor", equalTo("APPROVAL")));
+        assertThat(agents.stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
+
+        given().post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(1));
+        awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(30));
+        assertThat(timeline(id)).containsSubsequence("WAITING_FOR_APPROVAL", "APPROVED", "WAITING_FOR_APPROVAL",
+                "APPROVED", "SUCCEEDED");
+    }
+
+    @Test
+    void machinesMatchingTheTargetLaterJoinTheCurrentWave() {
+        String group = unique("join");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-join"));
+        register(group, 2, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 2);
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"count":1},
+                 "waves":[{"percent":100}],"soakSeconds":4,"start":true}
+                """.formatted(group, release.releaseId(), group));
+        String late = group + "-late/dev";
+        fleet.add(late, Behaviour.HEALTHY, old.nixos().systemPath(), Map.of("group", group));
+
+        awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(40));
+        assertThat(given().queryParam("size", 10).get("/api/v1/rollouts/" + id + "/deployments").then().extract()
+                .jsonPath().getList("items.machineId", String.class)).contains(late).hasSize(3);
+        assertThat(fleet.agent(late).received).hasSize(1);
+        assertThat(timeline(id)).contains("JOINED");
+    }
+
+    @Test
+    void theDownloadCapLimitsMachinesCommandedAtOnce() throws InterruptedException {
+        String group = unique("cap");
+        ReleasePublished release = publishRelease(unique("25.05-cap"));
+        List<String> silent = register(group, 3, Behaviour.SILENT, null);
+        awaitReleaseAndMachines(release.releaseId(), group, 3);
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"count":3},
+                 "maxConcurrentDownloads":1,"deadlineSeconds":600,"start":true}
+                """.formatted(group, release.releaseId(), group));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(silent.stream()
+                .mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1));
+        Thread.sleep(2500);
+        assertThat(silent.stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
+        assertThat(given().get("/api/v1/rollouts/" + id + "/deployments").then().extract().jsonPath()
+                .getList("items.state", String.class)).containsExactlyInAnyOrder("COMMANDED", "PENDING", "PENDING");
+        given().post("/api/v1/rollouts/" + id + "/cancel").then().statusCode(200);
+    }
 }

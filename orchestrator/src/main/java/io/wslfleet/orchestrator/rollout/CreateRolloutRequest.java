@@ -26,7 +26,10 @@ public record CreateRolloutRequest(
         Boolean autoRollback,
         UpgradeMode mode,
         Boolean backupFirst,
-        Boolean start) {
+        Boolean start,
+        @Valid MaintenanceWindow maintenanceWindow,
+        Boolean approvalRequired,
+        @Min(1) Integer maxConcurrentDownloads) {
 
     /** A wave's size (exactly one of count and percent) and, optionally, its own thresholds and soak. */
     public record WaveSize(@Min(1) Integer count, @Min(1) @Max(100) Integer percent,

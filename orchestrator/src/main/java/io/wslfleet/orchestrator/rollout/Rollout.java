@@ -54,6 +54,20 @@ public class Rollout extends PanacheEntityBase {
     public Instant finishedAt;
     @Column(name = "halt_reason")
     public String haltReason;
+    /** JSON of {@link MaintenanceWindow}; null: commands go out at any time. */
+    @Column(name = "maintenance_window")
+    public String maintenanceWindow;
+    @Column(name = "approval_required")
+    public boolean approvalRequired;
+    /** The highest wave index an operator approved (-1: none). */
+    @Column(name = "approved_wave")
+    public int approvedWave = -1;
+    /** At most this many machines downloading or installing at once; null: no cap. */
+    @Column(name = "max_concurrent")
+    public Integer maxConcurrent;
+    /** {@code APPROVAL} or {@code MAINTENANCE_WINDOW} while the current wave waits; null otherwise. */
+    @Column(name = "waiting_for")
+    public String waitingFor;
     @Version
     public long version;
 }

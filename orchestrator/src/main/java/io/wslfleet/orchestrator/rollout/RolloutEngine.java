@@ -1,5 +1,7 @@
 package io.wslfleet.orchestrator.rollout;
 
+import io.wslfleet.orchestrator.machine.MachineQuery;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -212,6 +214,7 @@ public class RolloutEngine {
     }
 
     private void advanceRunning(Rollout rollout, Instant now) {
+        admitJoiners(rollout, now);
         RolloutPlan plan = plan(rollout);
         int waves = waveCount(rollout);
         RolloutPlan.Wave wave = plan.waves().get(Math.min(rollout.currentWave, plan.waves().size() - 1));
@@ -242,12 +245,37 @@ public class RolloutEngine {
         }
     }
 
-    /** Commands the pending machines of the current wave. */
+    /**
+     * Commands the pending machines of the current wave: once the wave is approved (when the rollout requires
+     * approvals), inside the maintenance window (when it has one), and no more at once than the download cap.
+     */
     private void dispatch(Rollout rollout, Instant now) {
         List<Deployment> pending = Deployment.list("rolloutId = ?1 and wave = ?2 and state = ?3 order by id",
                 rollout.id, rollout.currentWave, DeploymentState.PENDING);
         if (pending.isEmpty()) {
             return;
+        }
+        if (rollout.approvalRequired && rollout.approvedWave < rollout.currentWave) {
+            waitFor(rollout, "APPROVAL", "wave " + rollout.currentWave + " waits for an operator's approval");
+            return;
+        }
+        if (rollout.maintenanceWindow != null) {
+            MaintenanceWindow window = RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
+            if (!window.isOpen(now)) {
+                waitFor(rollout, "MAINTENANCE_WINDOW", "outside the maintenance window; it opens next at "
+                        + window.nextOpening(now).map(Instant::toString).orElse("never within a year"));
+                return;
+            }
+        }
+        if (rollout.waitingFor != null) {
+            timeline.record(rollout, "system", "DISPATCHING", "no longer waiting for " + rollout.waitingFor);
+            rollout.waitingFor = null;
+        }
+        if (rollout.maxConcurrent != null) {
+            long busy = Deployment.count("rolloutId = ?1 and state in ?2", rollout.id,
+                    List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING, DeploymentState.INSTALLING));
+            int room = (int) Math.max(0, rollout.maxConcurrent - busy);
+            pending = pending.subList(0, Math.min(room, pending.size()));
         }
         Release release = Release.findById(rollout.releaseId);
         ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
@@ -278,6 +306,40 @@ public class RolloutEngine {
             d.commandedAt = now;
             d.deadlineAt = deadline;
             d.updatedAt = now;
+        }
+    }
+
+    private void waitFor(Rollout rollout, String what, String detail) {
+        if (!what.equals(rollout.waitingFor)) {
+            rollout.waitingFor = what;
+            timeline.record(rollout, "system", "WAITING_FOR_" + what, detail);
+        }
+    }
+
+    /**
+     * Machines that match a running rollout's target but were not there when it started (new workstations, changed
+     * labels) join it in its current wave. Rollouts that name their machines have no joiners.
+     */
+    void admitJoiners(Rollout rollout, Instant now) {
+        TargetFilter filter = RolloutService.read(rollout.target, TargetFilter.class);
+        if (!filter.machineIds().isEmpty()) {
+            return;
+        }
+        java.util.Set<String> known = new java.util.HashSet<>(em.createQuery(
+                        "select d.machineId from Deployment d where d.rolloutId = :id", String.class)
+                .setParameter("id", rollout.id).getResultList());
+        for (String machineId : MachineQuery.of(filter).ids(em)) {
+            if (known.add(machineId)) {
+                Deployment d = new Deployment();
+                d.rolloutId = rollout.id;
+                d.machineId = machineId;
+                d.wave = rollout.currentWave;
+                d.state = DeploymentState.PENDING;
+                d.updatedAt = now;
+                d.persist();
+                timeline.record(rollout, "system", "JOINED", machineId + " matches the target; joins wave "
+                        + rollout.currentWave);
+            }
         }
     }
 

@@ -38,6 +38,8 @@ public class RolloutResource {
     EntityManager em;
     @Inject
     Operator operator;
+    @Inject
+    java.time.Clock clock;
 
     @POST
     public Response create(@Valid @NotNull CreateRolloutRequest request, @Context UriInfo uri) {
@@ -103,6 +105,12 @@ public class RolloutResource {
     }
 
     @POST
+    @Path("{id}/approve")
+    public RolloutView approve(@PathParam("id") long id) {
+        return view(service.approve(id, operator.name()));
+    }
+
+    @POST
     @Path("{id}/cancel")
     public RolloutView cancel(@PathParam("id") long id) {
         return view(service.cancel(id, operator.name()));
@@ -123,6 +131,8 @@ public class RolloutResource {
     }
 
     RolloutView view(Rollout r) {
+        MaintenanceWindow window = r.maintenanceWindow == null ? null
+                : RolloutService.read(r.maintenanceWindow, MaintenanceWindow.class);
         RolloutPlan plan = RolloutEngine.plan(r);
         int waveCount = Math.max(RolloutEngine.waveCount(r), r.state == RolloutState.DRAFT ? plan.waves().size() : 0);
         List<RolloutView.WaveView> waves = new ArrayList<>();
@@ -136,6 +146,8 @@ public class RolloutResource {
         return new RolloutView(r.id, r.name, r.releaseId, r.state, r.currentWave,
                 RolloutService.read(r.target, TargetFilter.class), waves, r.deadlineSeconds, r.autoRollback,
                 r.upgradeMode, r.backupFirst, r.createdBy, r.createdAt, r.startedAt, r.finishedAt, r.soakUntil,
-                r.haltReason);
+                r.haltReason, window, window == null ? null : window.isOpen(clock.instant()),
+                window == null ? null : window.nextOpening(clock.instant()).orElse(null), r.approvalRequired,
+                r.approvedWave, r.waitingFor, r.maxConcurrent);
     }
 }

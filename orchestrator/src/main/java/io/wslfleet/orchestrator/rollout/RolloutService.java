@@ -36,6 +36,21 @@ public class RolloutService {
     @Inject
     AuditLog audit;
 
+    /** Approves the current wave (or the first, before it starts) of a rollout that requires approvals. */
+    @Transactional
+    public Rollout approve(long id, String actor) {
+        Rollout r = lock(id);
+        if (!r.approvalRequired) {
+            throw ApiProblem.conflict("rollout " + id + " does not require approvals");
+        }
+        requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED), "approve");
+        int before = r.approvedWave;
+        r.approvedWave = Math.max(r.approvedWave, r.state == RolloutState.DRAFT ? 0 : r.currentWave);
+        timeline.record(r, actor, "APPROVED", "wave " + r.approvedWave);
+        audit.record(actor, "APPROVED", "rollout", String.valueOf(id), String.valueOf(before), String.valueOf(r.approvedWave));
+        return r;
+    }
+
     @Transactional
     public Rollout create(CreateRolloutRequest request, String actor) {
         if (Release.findById(request.releaseId()) == null) {
@@ -52,6 +67,9 @@ public class RolloutService {
         r.autoRollback = request.autoRollback() == null || request.autoRollback();
         r.upgradeMode = request.mode() == null ? UpgradeMode.IN_PLACE : request.mode();
         r.backupFirst = Boolean.TRUE.equals(request.backupFirst());
+        r.maintenanceWindow = request.maintenanceWindow() == null ? null : json(request.maintenanceWindow());
+        r.approvalRequired = Boolean.TRUE.equals(request.approvalRequired());
+        r.maxConcurrent = request.maxConcurrentDownloads();
         r.createdBy = actor;
         r.createdAt = clock.instant();
         r.persist();

@@ -9,7 +9,10 @@ import java.util.List;
 public record RolloutView(long id, String name, String releaseId, RolloutState state, int currentWave,
                           TargetFilter target, List<WaveView> waves, int deadlineSeconds, boolean autoRollback,
                           UpgradeMode mode, boolean backupFirst, String createdBy, Instant createdAt,
-                          Instant startedAt, Instant finishedAt, Instant soakUntil, String haltReason) {
+                          Instant startedAt, Instant finishedAt, Instant soakUntil, String haltReason,
+                          MaintenanceWindow maintenanceWindow, Boolean windowOpen, Instant nextWindowOpening,
+                          boolean approvalRequired, int approvedWave, String waitingFor,
+                          Integer maxConcurrentDownloads) {
 
     public record WaveView(int index, String name, int size, int succeeded, int errors, int inFlight, int pending,
                            int cancelled, int successThresholdPercent, int errorThresholdPercent, long soakSeconds) {

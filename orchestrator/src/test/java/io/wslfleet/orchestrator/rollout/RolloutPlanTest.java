@@ -50,7 +50,7 @@ class RolloutPlanTest {
     @Test
     void requestDefaultsAreACanaryOfOneThenEverythingElse() {
         var request = new CreateRolloutRequest("r", "rel", new TargetFilter(null, null, null), null, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
 
         RolloutPlan plan = RolloutService.plan(request);
 
