@@ -107,8 +107,13 @@ class AgentTest {
     }
 
     static Agent agent(String machine, Path wslState) throws Exception {
+        return agent(machine, wslState, Map.of());
+    }
+
+    static Agent agent(String machine, Path wslState, Map<String, String> extra) throws Exception {
         Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
-        AgentConfig config = AgentConfig.fromEnv(Map.of(
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.putAll(Map.of(
                 "FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap(),
                 "FLEET_AGENT_MACHINE_ID", machine,
                 "FLEET_AGENT_WINDOWS_USER", "Dev",
@@ -117,6 +122,7 @@ class AgentTest {
                 "FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString(),
                 "FLEET_AGENT_LABELS", "ring=canary",
                 "FLEET_HEARTBEAT_SECONDS", "30"));
+        AgentConfig config = AgentConfig.fromEnv(env);
         Agent agent = new Agent(config).start();
         agents.add(agent);
         return agent;
@@ -271,5 +277,71 @@ class AgentTest {
         assertThat(noBoot.health().systemPath()).isEqualTo(v2.systemPath());
         assertThat(noBoot.health().generation()).isEqualTo(2);
         assertThat(Files.readString(home)).isEqualTo("work in progress");
+    }
+
+    @Test
+    void onAnOldWslWithoutInstallFromFileTheAgentImports() throws Exception {
+        Path wslState = tmp.resolve("ws-e-wsl");
+        io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.INBOX, "");
+        Agent agent = agent("ws-e", wslState);
+        AgentRegistered registered = await(AgentRegistered.class, r -> r.agentId().equals(agent.config().agentId()));
+        assertThat(registered.inventory().wslVersion()).isEqualTo("inbox");
+        send(new InstallCommand("cmd-e1", agent.config().agentId(), "NixOS", release, Instant.now().plusSeconds(300)));
+        CommandResult result = await(CommandResult.class, r -> r.commandId().equals("cmd-e1"));
+        // --install --from-file is an invalid option on this WSL: success means the agent used --import
+        assertThat(result.outcome()).as(result.message()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(distrosOf(wslState)).isEqualTo("NixOS");
+    }
+
+    @Test
+    void nameTakenDiskFullAndACorruptDownloadAreRefusedWithTheReasonAndChangeNothing() throws Exception {
+        Path wslState = tmp.resolve("ws-f-wsl");
+        Agent agent = agent("ws-f", wslState);
+        String id = agent.config().agentId();
+
+        // a download that is not what the signed manifest vouches for
+        ReleaseRef other = publish(store, "25.05.13", DemoRoot.Fault.NONE);
+        ReleaseRef corrupt = new ReleaseRef(release.releaseId(), release.version(), other.downloadUrl(), release.sha256(),
+                release.size(), release.manifest(), release.signature(), release.keyId(), release.systemPath());
+        send(new InstallCommand("cmd-f1", id, "NixOS", corrupt, Instant.now().plusSeconds(300)));
+        CommandResult bad = await(CommandResult.class, r -> r.commandId().equals("cmd-f1"));
+        assertThat(bad.outcome()).isEqualTo(CommandOutcome.REFUSED);
+        assertThat(bad.reason()).isIn("CHECKSUM_MISMATCH", "SIZE_MISMATCH");
+        assertThat(distrosOf(wslState)).isEmpty();
+
+        io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.DISK_FULL, "");
+        send(new InstallCommand("cmd-f2", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        CommandResult full = await(CommandResult.class, r -> r.commandId().equals("cmd-f2"));
+        assertThat(full.outcome()).isEqualTo(CommandOutcome.FAILED);
+        assertThat(full.reason()).isEqualTo("DISK_FULL");
+        assertThat(distrosOf(wslState)).isEmpty();
+        io.wslfleet.wslstandin.StandInFaults.clear(wslState, io.wslfleet.wslstandin.StandInFaults.DISK_FULL);
+
+        send(new InstallCommand("cmd-f3", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals("cmd-f3")).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        send(new InstallCommand("cmd-f4", id, "NixOS", other, Instant.now().plusSeconds(300)));
+        CommandResult taken = await(CommandResult.class, r -> r.commandId().equals("cmd-f4"));
+        assertThat(taken.outcome()).isEqualTo(CommandOutcome.REFUSED);
+        assertThat(taken.reason()).isEqualTo("NAME_TAKEN");
+        assertThat(taken.health().systemPath()).isEqualTo(release.systemPath());
+    }
+
+    @Test
+    void aHangingWslIsKilledReportedAndTheAgentCarriesOn() throws Exception {
+        Path wslState = tmp.resolve("ws-g-wsl");
+        Agent agent = agent("ws-g", wslState, Map.of("FLEET_WSL_TIMEOUT_SECONDS", "3"));
+        String id = agent.config().agentId();
+        await(AgentRegistered.class, r -> r.agentId().equals(id));
+        io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.HANG, "-q");
+        send(new InstallCommand("cmd-g1", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        CommandResult hung = await(CommandResult.class, r -> r.commandId().equals("cmd-g1"));
+        assertThat(hung.outcome()).isEqualTo(CommandOutcome.FAILED);
+        assertThat(hung.reason()).isEqualTo("WSL_TIMEOUT");
+        assertThat(hung.message()).contains("did not finish within 3 s");
+
+        io.wslfleet.wslstandin.StandInFaults.clear(wslState, io.wslfleet.wslstandin.StandInFaults.HANG);
+        send(new InstallCommand("cmd-g2", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals("cmd-g2")).outcome())
+                .isEqualTo(CommandOutcome.SUCCEEDED);
     }
 }
