@@ -74,6 +74,7 @@ public final class Agent implements AutoCloseable {
     private final AtomicReference<Health> lastHealth = new AtomicReference<>();
     private final Thread loop;
     private final String source;
+    private final EventOutbox outbox;
 
     public Agent(AgentConfig config) {
         this(config, Clock.systemUTC());
@@ -91,6 +92,7 @@ public final class Agent implements AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.CLIENT_ID_CONFIG, "agent-" + config.agentId()),
                 new StringSerializer(), new ByteArraySerializer());
+        this.outbox = new EventOutbox(config.stateDir().resolve("outbox"), producer);
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "agent-" + config.agentId().replace('/', '_'),
@@ -237,20 +239,12 @@ public final class Agent implements AutoCloseable {
     }
 
     private void send(EventData data) {
-        try {
-            producer.send(EventCodec.toRecord(CloudEvent.of(source, data, clock))).get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("could not publish " + data.getClass().getSimpleName(), e);
-        }
+        outbox.enqueue(EventCodec.toRecord(CloudEvent.of(source, data, clock)));
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {
         LOG.warning("dead-lettering " + record.topic() + "-" + record.partition() + "@" + record.offset() + ": " + reason);
-        try {
-            producer.send(EventCodec.deadLetter(record, reason, detail, config.agentId())).get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("dead-letter publish failed", e);
-        }
+        outbox.enqueue(EventCodec.deadLetter(record, reason, detail, config.agentId()));
     }
 
     public AgentConfig config() {
@@ -267,6 +261,7 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        outbox.close();
         producer.close(Duration.ofSeconds(5));
     }
 }

@@ -1,0 +1,158 @@
+package io.wslfleet.agent;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wslfleet.protocol.Json;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+
+/**
+ * Every event the agent sends goes through here: written to {@code <state>/outbox/} first, then delivered by one
+ * sender thread, strictly in the order written, and deleted once the broker acknowledged it. When the broker is down
+ * nothing is lost or reordered, also across a restart of the agent: the files are delivered when it is back. A
+ * record may be delivered twice if an acknowledgement is lost; consumers are idempotent by event id.
+ */
+final class EventOutbox implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(EventOutbox.class.getName());
+
+    private final Path dir;
+    private final Producer<String, byte[]> producer;
+    private final Thread sender;
+    private volatile boolean running = true;
+    private long next;
+
+    EventOutbox(Path dir, Producer<String, byte[]> producer) {
+        this.dir = dir;
+        this.producer = producer;
+        try {
+            Files.createDirectories(dir);
+            next = pending().stream().mapToLong(EventOutbox::number).max().orElse(0) + 1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        sender = new Thread(this::deliver, "agent-event-sender");
+        sender.setDaemon(true);
+        sender.start();
+    }
+
+    /** Persists the record; it is delivered as soon as the broker takes it. */
+    synchronized void enqueue(ProducerRecord<String, byte[]> record) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("topic", record.topic());
+        json.put("key", record.key());
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header h : record.headers()) {
+            headers.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+        }
+        json.put("headers", headers);
+        json.put("value", Base64.getEncoder().encodeToString(record.value()));
+        try {
+            Path tmp = dir.resolve(String.format("%020d.tmp", next));
+            Files.write(tmp, Json.MAPPER.writeValueAsBytes(json));
+            Files.move(tmp, dir.resolve(String.format("%020d.json", next)), StandardCopyOption.ATOMIC_MOVE);
+            next++;
+            notifyAll();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot persist an outgoing event in " + dir, e);
+        }
+    }
+
+    /** Events written but not yet acknowledged by the broker. */
+    List<Path> pending() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".json")).sorted().toList();
+        }
+    }
+
+    private static long number(Path p) {
+        String n = p.getFileName().toString();
+        return Long.parseLong(n.substring(0, n.indexOf('.')));
+    }
+
+    private void deliver() {
+        long backoff = 500;
+        while (running) {
+            try {
+                List<Path> files = pending();
+                if (files.isEmpty()) {
+                    synchronized (this) {
+                        if (pending().isEmpty() && running) {
+                            wait(1000);
+                        }
+                    }
+                    continue;
+                }
+                for (Path file : files) {
+                    if (!running) {
+                        return;
+                    }
+                    producer.send(read(file)).get(2, TimeUnit.MINUTES);
+                    Files.delete(file);
+                    backoff = 500;
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                LOG.log(Level.FINE, "event delivery failed, retrying", e);
+                LOG.warning("cannot deliver events yet (" + e.getClass().getSimpleName() + "): retrying in " + backoff + " ms");
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(backoff * 2, 15_000);
+            }
+        }
+    }
+
+    private static ProducerRecord<String, byte[]> read(Path file) throws IOException {
+        JsonNode json = Json.MAPPER.readTree(Files.readAllBytes(file));
+        var record = new ProducerRecord<String, byte[]>(json.get("topic").asText(),
+                json.get("key").isNull() ? null : json.get("key").asText(),
+                Base64.getDecoder().decode(json.get("value").asText()));
+        json.get("headers").fields().forEachRemaining(h ->
+                record.headers().add(h.getKey(), h.getValue().asText().getBytes(StandardCharsets.UTF_8)));
+        return record;
+    }
+
+    /** Waits up to {@code timeout} for the backlog to drain (at shutdown), then stops the sender. */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    void close(Duration timeout) {
+        long until = System.nanoTime() + timeout.toNanos();
+        try {
+            while (!pending().isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(100);
+            }
+        } catch (IOException | InterruptedException e) {
+            // what is left is delivered at the next start
+        }
+        running = false;
+        sender.interrupt();
+        try {
+            sender.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
