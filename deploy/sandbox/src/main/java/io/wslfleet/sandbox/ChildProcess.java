@@ -114,6 +114,17 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** SIGKILL, no shutdown hooks: a crash. */
+    public void kill() {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         stop();

@@ -74,6 +74,7 @@ public final class LocalFleet implements AutoCloseable {
     private BuildWorker buildWorker;
     private Producer<String, byte[]> producer;
     private ChildProcess orchestrator;
+    private Map<String, String> orchestratorEnv;
     private FleetApi api;
     private KeyPair signingKey;
     private final List<String> agentIds = new ArrayList<>();
@@ -150,17 +151,36 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_VIEWER_PASSWORD", options.adminPassword());
         env.put("FLEET_ROLLOUT_TICK_EVERY", "1s");
         env.put("FLEET_OUTBOX_RELAY_EVERY", "1s");
-        orchestrator = ChildProcess.jar("orchestrator", List.of("-Xmx512m", "-XX:+UseSerialGC"),
-                options.orchestratorJar(), List.of(), env, work.resolve("logs/orchestrator.log"));
-        children.add(orchestrator);
+        orchestratorEnv = env;
         api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
-        awaitTrue("the orchestrator to be ready on port " + port, Duration.ofMinutes(3), () -> {
+        launchOrchestrator();
+        say.accept("  orchestrator     " + api.base() + " (log " + orchestrator.log() + ")");
+    }
+
+    private void launchOrchestrator() {
+        orchestrator = ChildProcess.jar("orchestrator", List.of("-Xmx512m", "-XX:+UseSerialGC"),
+                options.orchestratorJar(), List.of(), orchestratorEnv, options.workDir().resolve("logs/orchestrator.log"));
+        children.add(orchestrator);
+        awaitTrue("the orchestrator to be ready at " + api.base(), Duration.ofMinutes(3), () -> {
             if (!orchestrator.isAlive()) {
                 throw new IllegalStateException("the orchestrator exited:\n" + orchestrator.logTail(40));
             }
             return api.status("q/health/ready") == 200;
         });
-        say.accept("  orchestrator     " + api.base() + " (log " + orchestrator.log() + ")");
+    }
+
+    /**
+     * Stops the orchestrator (with SIGKILL when {@code crash}, as a power cut would) and starts it again on the same
+     * port, database and broker.
+     */
+    public void restartOrchestrator(boolean crash) {
+        children.remove(orchestrator);
+        if (crash) {
+            orchestrator.kill();
+        } else {
+            orchestrator.stop();
+        }
+        launchOrchestrator();
     }
 
     private void startAgent(Path work, int index) {

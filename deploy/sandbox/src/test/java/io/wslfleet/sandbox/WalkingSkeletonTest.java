@@ -64,7 +64,7 @@ class WalkingSkeletonTest {
     static void startFleet() {
         Path jar = Path.of(System.getProperty("fleet.orchestrator.jar",
                 "../../orchestrator/target/quarkus-app/quarkus-run.jar"));
-        fleet = LocalFleet.start(new LocalFleet.Options(work, 1, 0, jar, "skeleton-admin", System.getenv()),
+        fleet = LocalFleet.start(new LocalFleet.Options(work, 3, 0, jar, "skeleton-admin", System.getenv()),
                 line -> System.out.println("[sandbox] " + line));
         observer = new KafkaConsumer<>(Map.<String, Object>of(
                 "bootstrap.servers", fleet.infra().kafkaBootstrap(),
@@ -105,7 +105,8 @@ class WalkingSkeletonTest {
         String agentId = fleet.agentIds().get(0).toLowerCase();
 
         // hop 1: the agent, its own process, registers over Kafka and the orchestrator records the machine
-        CloudEvent<?> registered = awaitEvent(Topics.AGENT_EVENTS, e -> e.data() instanceof AgentRegistered);
+        CloudEvent<?> registered = awaitEvent(Topics.AGENT_EVENTS,
+                e -> e.data() instanceof AgentRegistered r && r.agentId().equals(agentId));
         assertThat(registered.subject()).isEqualTo(agentId);
         await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/machines").then().statusCode(200)
                 .body("items.id", hasItem(agentId)));
@@ -239,5 +240,42 @@ class WalkingSkeletonTest {
                     .append(new String(r.value(), StandardCharsets.UTF_8), 0, Math.min(400, r.value().length)));
             throw new AssertionError(what.toString(), e);
         }
+    }
+
+    @Test
+    void anOrchestratorCrashMidRolloutLosesAndDuplicatesNoCommand() throws Exception {
+        List<String> machines = fleet.agentIds().subList(1, 3);
+        fleet.awaitMachines(3, HOP);
+        String version = "25.05.8";
+        fleet.requestDemoBuild(version, DemoRoot.Fault.NONE);
+        ReleasePublished published = (ReleasePublished) awaitEvent(Topics.ARTIFACTS,
+                e -> e.data() instanceof ReleasePublished p && p.version().equals(version)).data();
+        await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/releases/" + published.releaseId())
+                .then().statusCode(200));
+        long rolloutId = admin().contentType("application/json").body(Map.of(
+                        "name", "restart", "releaseId", published.releaseId(),
+                        "target", Map.of("machineIds", machines), "canary", Map.of("count", 1),
+                        "waves", List.of(Map.of("count", 1)), "soakSeconds", 6, "start", true))
+                .post("api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+        // the canary succeeded and the rollout soaks: the orchestrator dies without a chance to clean up
+        await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/rollouts/" + rolloutId).then()
+                .body("waves[0].succeeded", equalTo(1)));
+        fleet.restartOrchestrator(true);
+
+        await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/rollouts/" + rolloutId).then()
+                .body("state", equalTo("SUCCEEDED")));
+        for (String machine : machines) {
+            List<String> commandIds = seen.stream().filter(r -> r.topic().equals(Topics.COMMANDS))
+                    .map(WalkingSkeletonTest::decoded).flatMap(Optional::stream)
+                    .filter(e -> e.data() instanceof InstallCommand c && c.agentId().equals(machine)
+                            && c.release().releaseId().equals(published.releaseId()))
+                    .map(e -> ((InstallCommand) e.data()).commandId()).distinct().toList();
+            assertThat(commandIds).as("commands to " + machine).hasSize(1);
+            CommandResult result = (CommandResult) awaitEvent(Topics.AGENT_EVENTS,
+                    e -> e.data() instanceof CommandResult r && r.commandId().equals(commandIds.get(0))).data();
+            assertThat(result.outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        }
+        admin().get("api/v1/rollouts/" + rolloutId + "/timeline").then().statusCode(200)
+                .body("action", hasItem("SUCCEEDED"));
     }
 }
