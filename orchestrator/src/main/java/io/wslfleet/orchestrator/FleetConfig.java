@@ -21,6 +21,10 @@ public interface FleetConfig {
 
     Security security();
 
+    /** Health reports older than this are deleted (the machine keeps its latest state). */
+    @WithDefault("P30D")
+    Duration healthRetention();
+
     /**
      * Users of the API and dashboard (HTTP Basic): {@code admin} (admin, operator, viewer), {@code operator}
      * (operator, viewer), {@code viewer}. A user without a password does not exist, except {@code admin}, whose
