@@ -18,8 +18,6 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Customises an upstream {@code nixos.wsl} for the company, streaming tar.gz to tar.gz with nothing unpacked to disk:
@@ -48,12 +46,9 @@ public final class ArchiveCustomizer {
         boolean editWslConf = c != null && c.wslConf() != null && !c.wslConf().isEmpty();
         List<String> replaced = new ArrayList<>();
         Set<String> directories = new HashSet<>();
-        GzipParameters gzip = new GzipParameters();
-        gzip.setModificationTime(0);
-        gzip.setOperatingSystem(3);
         try (var gz = GzipCompressorInputStream.builder().setInputStream(compressed).setDecompressConcatenated(true).get();
              var tarIn = new TarArchiveInputStream(gz, "UTF-8");
-             var tarOut = new TarArchiveOutputStream(new GzipCompressorOutputStream(new KeepOpen(out), gzip), "UTF-8")) {
+             var tarOut = new TarArchiveOutputStream(ReproducibleGzip.over(out), "UTF-8")) {
             tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tarOut.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             tarOut.setAddPaxHeadersForNonAsciiNames(true);
@@ -203,22 +198,5 @@ public final class ArchiveCustomizer {
         pending.forEach((k, v) -> add.add(k + " = " + v));
         out.addAll(at, add);
         pending.clear();
-    }
-
-    /** Lets the gzip stream write its trailer without closing the caller's stream. */
-    private static final class KeepOpen extends java.io.FilterOutputStream {
-        KeepOpen(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }

@@ -18,8 +18,6 @@ import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
-import org.apache.commons.compress.compressors.gzip.GzipParameters;
 
 /**
  * Packs a root directory into a {@code nixos.wsl} the way NixOS-WSL's tarball builder does
@@ -38,11 +36,7 @@ public final class RootPacker {
         if (!Files.isDirectory(root)) {
             throw new IOException("not a directory: " + root);
         }
-        GzipParameters gzip = new GzipParameters();
-        gzip.setModificationTime(0);
-        gzip.setOperatingSystem(3);
-        gzip.setCompressionLevel(6);
-        var gz = new GzipCompressorOutputStream(new NonClosing(out), gzip);
+        var gz = ReproducibleGzip.over(out);
         try (var tar = new TarArchiveOutputStream(gz, "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -125,22 +119,5 @@ public final class RootPacker {
 
     private static long owner(Path path, String attribute) throws IOException {
         return ((Number) Files.getAttribute(path, attribute, LinkOption.NOFOLLOW_LINKS)).longValue();
-    }
-
-    /** Lets the gzip stream finish its trailer without closing the caller's stream. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            flush();
-        }
     }
 }

@@ -328,4 +328,24 @@ class RolloutFlowTest {
                 .getList("items.state", String.class)).containsExactlyInAnyOrder("COMMANDED", "PENDING", "PENDING");
         given().post("/api/v1/rollouts/" + id + "/cancel").then().statusCode(200);
     }
+
+    @Test
+    void threeHundredMachinesGoThroughCanaryAndWavesWithOneCommandEach() {
+        String group = unique("scale");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-scale"));
+        List<String> agents = register(group, 300, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 300);
+
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"percent":1},
+                 "waves":[{"percent":10},{"percent":40},{"percent":100}],"errorThresholdPercent":5,
+                 "successThresholdPercent":95,"start":true}
+                """.formatted(group, release.releaseId(), group));
+        JsonPath done = awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(120));
+        assertThat(done.getList("waves.size", Integer.class)).containsExactly(3, 30, 120, 147);
+        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).hasSize(1));
+        given().queryParam("release", release.releaseId()).queryParam("label", "group=" + group)
+                .get("/api/v1/machines").then().body("total", equalTo(300));
+    }
 }

@@ -170,6 +170,27 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     /**
+     * Starts a second orchestrator instance on another port, sharing the database and the broker (consumer group,
+     * row locks): the way two instances run side by side in production. Stopped with the fleet.
+     */
+    public FleetApi startAnotherOrchestrator() {
+        int port = freePort();
+        Map<String, String> env = new LinkedHashMap<>(orchestratorEnv);
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        ChildProcess second = ChildProcess.jar("orchestrator-2", List.of("-Xmx512m", "-XX:+UseSerialGC"),
+                options.orchestratorJar(), List.of(), env, options.workDir().resolve("logs/orchestrator-2.log"));
+        children.add(second);
+        FleetApi secondApi = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
+        awaitTrue("the second orchestrator to be ready on port " + port, Duration.ofMinutes(3), () -> {
+            if (!second.isAlive()) {
+                throw new IllegalStateException("the second orchestrator exited:\n" + second.logTail(40));
+            }
+            return secondApi.status("q/health/ready") == 200;
+        });
+        return secondApi;
+    }
+
+    /**
      * Stops the orchestrator (with SIGKILL when {@code crash}, as a power cut would) and starts it again on the same
      * port, database and broker.
      */

@@ -243,9 +243,10 @@ class WalkingSkeletonTest {
     }
 
     @Test
-    void anOrchestratorCrashMidRolloutLosesAndDuplicatesNoCommand() throws Exception {
+    void twoOrchestratorsSideBySideAndACrashMidRolloutLoseAndDuplicateNoCommand() throws Exception {
         List<String> machines = fleet.agentIds().subList(1, 3);
         fleet.awaitMachines(3, HOP);
+        FleetApi second = fleet.startAnotherOrchestrator();
         String version = "25.05.8";
         fleet.requestDemoBuild(version, DemoRoot.Fault.NONE);
         ReleasePublished published = (ReleasePublished) awaitEvent(Topics.ARTIFACTS,
@@ -264,6 +265,7 @@ class WalkingSkeletonTest {
 
         await().atMost(HOP).untilAsserted(() -> admin().get("api/v1/rollouts/" + rolloutId).then()
                 .body("state", equalTo("SUCCEEDED")));
+        assertThat(second.get("api/v1/rollouts/" + rolloutId).path("state").asText()).isEqualTo("SUCCEEDED");
         for (String machine : machines) {
             List<String> commandIds = seen.stream().filter(r -> r.topic().equals(Topics.COMMANDS))
                     .map(WalkingSkeletonTest::decoded).flatMap(Optional::stream)
