@@ -102,8 +102,9 @@ public final class Agent implements AutoCloseable {
         this.loop = new Thread(this::run, "agent-commands");
     }
 
-    /** Registers, starts heartbeats and the command loop. */
+    /** Registers, finishes a change a previous run left in flight, starts heartbeats and the command loop. */
     public Agent start() {
+        recoverInterruptedChange();
         int partitions = consumer.partitionsFor(Topics.COMMANDS).size();
         TopicPartition mine = new TopicPartition(Topics.COMMANDS, partitionOf(config.agentId(), partitions));
         consumer.assign(List.of(mine));
@@ -115,6 +116,30 @@ public final class Agent implements AutoCloseable {
         loop.start();
         LOG.info("agent " + config.agentId() + " reading " + mine);
         return this;
+    }
+
+    private void recoverInterruptedChange() {
+        var change = state.inFlight();
+        if (change.isEmpty()) {
+            return;
+        }
+        LOG.warning("a change was in flight when the agent stopped: " + change.get());
+        DistroOps.Steps steps = (step, done, total, message) -> send(new CommandProgress(config.agentId(),
+                state.nextSequence(), change.get().commandId(), step, done, total, message));
+        DistroOps.Outcome outcome;
+        try {
+            outcome = ops.recover(change.get(), steps);
+        } catch (Exception e) {
+            outcome = new DistroOps.Outcome(CommandOutcome.ROLLBACK_FAILED, "AGENT_RESTARTED",
+                    "recovery after restart failed: " + e.getMessage(), safeHealth(change.get().distro()), null,
+                    List.of(), null);
+        }
+        CommandResult result = new CommandResult(config.agentId(), state.nextSequence(), change.get().commandId(),
+                EventType.UPGRADE_COMMAND.ceType(), outcome.outcome(), outcome.reason(), outcome.message(),
+                outcome.health(), outcome.failedGeneration(), outcome.failedUnits(), outcome.logTail());
+        state.saveResult(result);
+        state.endChange();
+        send(result);
     }
 
     /** The partition the default partitioner gives a key: murmur2, positive, modulo the partition count. */
@@ -163,6 +188,7 @@ public final class Agent implements AutoCloseable {
         }
         CommandResult result = execute(command);
         state.saveResult(result);
+        state.endChange();
         send(result);
         if (result.health() != null) {
             lastHealth.set(result.health());

@@ -62,6 +62,41 @@ public final class AgentState {
         }
     }
 
+    /**
+     * A change to the distro in progress: written before the system profile is repointed, removed once the
+     * command's result is stored. Found at start, it means the agent died in between.
+     */
+    public record InFlight(String commandId, String distro, Integer previousGeneration, String expectedSystemPath) {
+    }
+
+    public void beginChange(InFlight change) {
+        try {
+            writeAtomically(dir.resolve("inflight.json"), Json.MAPPER.writeValueAsString(change));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Optional<InFlight> inFlight() {
+        Path p = dir.resolve("inflight.json");
+        if (!Files.exists(p)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Json.MAPPER.readValue(Files.readAllBytes(p), InFlight.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void endChange() {
+        try {
+            Files.deleteIfExists(dir.resolve("inflight.json"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public Path staging() {
         return dir.resolve("staging");
     }

@@ -166,6 +166,7 @@ final class DistroOps {
             wsl.exec(distro, config.wslTimeout(), "rm", "-rf", TEMP_ROOT);
         }
         steps.step("ACTIVATING", 0, 0, "making " + expected + " the next boot's generation");
+        state.beginChange(new AgentState.InFlight(command.commandId(), distro, previous, expected));
         expectOk(wsl.exec(distro, config.wslTimeout(), "nix-env", "-p", PROFILE, "--set", expected), "nix-env --set");
         expectOk(wsl.exec(distro, config.wslTimeout(), expected + "/bin/switch-to-configuration", "boot"),
                 "switch-to-configuration boot");
@@ -186,6 +187,45 @@ final class DistroOps {
                 + (after.failedUnits().isEmpty() ? "" : ", failed units " + after.failedUnits());
         return new Outcome(back.outcome(), "ACTIVATION_FAILED", failure + "; " + back.message(), back.health(),
                 failedGeneration, after.failedUnits(), journalTail(after));
+    }
+
+    /**
+     * After a restart with a change in flight: the distro must end on the new generation, verified, or back on the
+     * one before, never in between. Returns the outcome to store for the interrupted command.
+     */
+    Outcome recover(AgentState.InFlight change, Steps steps) throws Exception {
+        String distro = change.distro();
+        String profile;
+        try {
+            profile = wsl.exec(distro, config.wslTimeout(), "readlink", "-f", PROFILE).stdout().trim();
+            if (profile.equals(change.expectedSystemPath())) {
+                // the profile was repointed: finish the activation step (idempotent) and boot what it points at
+                wsl.exec(distro, config.wslTimeout(), change.expectedSystemPath() + "/bin/switch-to-configuration", "boot");
+            }
+        } catch (WslException e) {
+            if (e.kind() != WslException.Kind.DISTRO_WONT_START) {
+                throw e;
+            }
+            profile = change.expectedSystemPath(); // it does not start: only the new generation can be the cause
+        }
+        steps.step("RESTARTING", 0, 0, "restarting " + distro + " after the agent's restart");
+        wsl.call("--terminate", distro);
+        Health health = verify(distro, change.expectedSystemPath(), steps);
+        if (!profile.equals(change.expectedSystemPath())) {
+            return Outcome.of(health.healthy() ? CommandOutcome.FAILED : CommandOutcome.ROLLBACK_FAILED, "AGENT_RESTARTED",
+                    "the agent stopped before the new generation was set; the distro stays on " + health.systemPath(),
+                    health);
+        }
+        if (health.healthy() && change.expectedSystemPath().equals(health.systemPath())) {
+            return Outcome.of(CommandOutcome.SUCCEEDED, null, "the agent restarted during the upgrade; generation "
+                    + health.generation() + " verified healthy", health);
+        }
+        steps.step("ROLLING_BACK", 0, 0, "the agent restarted during the upgrade and the system is "
+                + health.systemState() + "; rolling back to " + change.previousGeneration());
+        Outcome back = rollBackTo(change.distro(), change.previousGeneration(), steps, health.generation(),
+                health.failedUnits());
+        return new Outcome(back.outcome(), "AGENT_RESTARTED", "interrupted upgrade: " + back.message(), back.health(),
+                back.failedGeneration(), back.failedUnits(), back.logTail());
     }
 
     private Integer newestGeneration(String distro, Integer fallback) {

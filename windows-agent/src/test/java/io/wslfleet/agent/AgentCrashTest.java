@@ -1,0 +1,110 @@
+package io.wslfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.wslfleet.buildworker.DemoRoot;
+import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.CommandProgress;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import io.wslfleet.protocol.events.UpgradeMode;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.wslstandin.StandInFaults;
+import io.wslfleet.wslstandin.StandInLauncher;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The agent as its own process, killed (SIGKILL) in the middle of an upgrade, right after the system profile was
+ * repointed, and started again: the distro ends verified on the new generation, or back on the old one.
+ */
+class AgentCrashTest extends AgentTestSupport {
+
+    private Process agent;
+
+    @AfterEach
+    void killAgent() {
+        if (agent != null) {
+            agent.descendants().forEach(ProcessHandle::destroyForcibly);
+            agent.destroyForcibly();
+        }
+    }
+
+    private Process launch(String machine, Path wslState) throws Exception {
+        Map<String, String> env = new HashMap<>();
+        env.put("FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap());
+        env.put("FLEET_AGENT_MACHINE_ID", machine);
+        env.put("FLEET_AGENT_WINDOWS_USER", "dev");
+        env.put("FLEET_WSL_PATH", StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState).toString());
+        env.put("FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()));
+        env.put("FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString());
+        env.put("FLEET_HEARTBEAT_SECONDS", "30");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), "run")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve(machine + "-agent.log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    private void killDuringActivation(String machine, Path wslState, String commandId) throws Exception {
+        await(CommandProgress.class, p -> p.commandId().equals(commandId) && p.step().equals("ACTIVATING"));
+        Path profile = wslState.resolve("distros/NixOS/rootfs/nix/var/nix/profiles/system");
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String before = Files.readSymbolicLink(profile).toString();
+        while (Files.readSymbolicLink(profile).toString().equals(before) && System.nanoTime() < until) {
+            Thread.sleep(50);
+        }
+        assertThat(Files.readSymbolicLink(profile).toString()).as("profile repointed").isNotEqualTo(before);
+        Thread.sleep(500); // now hanging in switch-to-configuration
+        agent.descendants().forEach(ProcessHandle::destroyForcibly);
+        agent.destroyForcibly();
+        assertThat(agent.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        StandInFaults.clear(wslState, StandInFaults.HANG);
+    }
+
+    @Test
+    void killedMidUpgradeTheAgentEndsOnTheNewOrTheOldGenerationNeverInBetween() throws Exception {
+        Path wslState = tmp.resolve("ws-k-wsl");
+        String id = "ws-k/dev";
+        agent = launch("ws-k", wslState);
+        send(new InstallCommand("cmd-k1", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals("cmd-k1")).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+
+        // a healthy release: after the restart the new generation is verified and the upgrade counts as done
+        ReleaseRef good = publish(store, "25.05.20", DemoRoot.Fault.NONE);
+        StandInFaults.inject(wslState, StandInFaults.HANG, "boot");
+        send(new UpgradeCommand("cmd-k2", id, "NixOS", good, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        killDuringActivation("ws-k", wslState, "cmd-k2");
+        agent = launch("ws-k", wslState);
+        CommandResult done = await(CommandResult.class, r -> r.commandId().equals("cmd-k2"));
+        assertThat(done.outcome()).as(done.message()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(done.health().systemPath()).isEqualTo(good.systemPath());
+        assertThat(done.health().generation()).isEqualTo(2);
+
+        // a release that comes up degraded: after the restart the agent rolls back to generation 2
+        ReleaseRef bad = publish(store, "25.05.21", DemoRoot.Fault.DEGRADED);
+        StandInFaults.inject(wslState, StandInFaults.HANG, "boot");
+        send(new UpgradeCommand("cmd-k3", id, "NixOS", bad, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        killDuringActivation("ws-k", wslState, "cmd-k3");
+        agent = launch("ws-k", wslState);
+        CommandResult back = await(CommandResult.class, r -> r.commandId().equals("cmd-k3"));
+        assertThat(back.outcome()).as(back.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(back.reason()).isEqualTo("AGENT_RESTARTED");
+        assertThat(back.health().generation()).isEqualTo(2);
+        assertThat(back.health().systemPath()).isEqualTo(good.systemPath());
+        assertThat(back.health().systemState()).isEqualTo("running");
+        List<CommandResult> all = events(CommandResult.class, r -> r.commandId().equals("cmd-k3"));
+        assertThat(all).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(CommandOutcome.ROLLED_BACK));
+    }
+}

@@ -1,0 +1,165 @@
+package io.wslfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import io.wslfleet.buildworker.ArchiveInspector;
+import io.wslfleet.buildworker.ArtifactServer;
+import io.wslfleet.buildworker.ArtifactStore;
+import io.wslfleet.buildworker.DemoRoot;
+import io.wslfleet.buildworker.RootPacker;
+import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.CloudEventHeaders;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.events.CommandOutcome;
+import io.wslfleet.protocol.events.CommandResult;
+import io.wslfleet.protocol.events.EventData;
+import io.wslfleet.protocol.events.HealthCheckCommand;
+import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.NixosMetadata;
+import io.wslfleet.protocol.events.ReleaseRef;
+import io.wslfleet.protocol.events.UpgradeCommand;
+import io.wslfleet.protocol.events.UpgradeMode;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.release.ReleaseManifest;
+import io.wslfleet.protocol.release.SignedManifest;
+import io.wslfleet.wslstandin.StandInLauncher;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Shared by the agent tests: a real broker, an artifact server with signed releases, agents, and the event log. */
+abstract class AgentTestSupport {
+
+    @TempDir
+    static Path tmp;
+    static KeyPair key = Ed25519.generate();
+    static ArtifactServer server;
+    static ArtifactStore store;
+    static KafkaProducer<String, byte[]> producer;
+    static KafkaConsumer<String, byte[]> consumer;
+    static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+    static ReleaseRef release;
+    static final List<Agent> agents = new ArrayList<>();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        String bootstrap = FleetInfra.shared().kafkaBootstrap();
+        store = new ArtifactStore(tmp.resolve("store"));
+        server = new ArtifactServer(store, "127.0.0.1", 0, null);
+        release = publish(store, "25.05.2", DemoRoot.Fault.NONE);
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
+        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "agent-test-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(Topics.AGENT_EVENTS, Topics.DEAD_LETTER));
+    }
+
+    @AfterAll
+    static void tearDown() {
+        agents.forEach(Agent::close);
+        server.close();
+        producer.close();
+        consumer.close();
+    }
+
+    static ReleaseRef publish(ArtifactStore store, String version, DemoRoot.Fault fault) throws Exception {
+        Path root = tmp.resolve("root-" + version);
+        DemoRoot.create(root, "agent-test", version, 1, fault);
+        try (ArtifactStore.Staged staged = store.stage()) {
+            RootPacker.pack(root, staged.stream(), d -> { });
+            String sha = staged.finish();
+            NixosMetadata meta;
+            try (var in = Files.newInputStream(staged.tempFile())) {
+                meta = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            }
+            SignedManifest signed = SignedManifest.sign(new ReleaseManifest("rel-" + version, version, sha, staged.size(),
+                    meta, Instant.now(), "k1"), key.getPrivate());
+            store.commit(staged, sha, signed);
+            return new ReleaseRef("rel-" + version, version, server.urlOf(sha), sha, staged.size(), signed.manifestJson(),
+                    signed.signature(), signed.keyId(), meta.systemPath());
+        }
+    }
+
+    static Agent agent(String machine, Path wslState) throws Exception {
+        return agent(machine, wslState, Map.of());
+    }
+
+    static Agent agent(String machine, Path wslState, Map<String, String> extra) throws Exception {
+        Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
+        Map<String, String> env = new java.util.HashMap<>(extra);
+        env.putAll(Map.of(
+                "FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap(),
+                "FLEET_AGENT_MACHINE_ID", machine,
+                "FLEET_AGENT_WINDOWS_USER", "Dev",
+                "FLEET_WSL_PATH", wsl.toString(),
+                "FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()),
+                "FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString(),
+                "FLEET_AGENT_LABELS", "ring=canary",
+                "FLEET_HEARTBEAT_SECONDS", "30"));
+        AgentConfig config = AgentConfig.fromEnv(env);
+        Agent agent = new Agent(config).start();
+        agents.add(agent);
+        return agent;
+    }
+
+    static void send(EventData command) throws Exception {
+        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", command))).get(30, TimeUnit.SECONDS);
+    }
+
+    static <T> List<T> events(Class<T> type, Predicate<T> match) {
+        List<T> out = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : seen) {
+            Decoded d = EventCodec.decode(r);
+            if (d instanceof Decoded.Event e && type.isInstance(e.event().data()) && match.test(type.cast(e.event().data()))) {
+                out.add(type.cast(e.event().data()));
+            }
+        }
+        return out;
+    }
+
+    static <T> T await(Class<T> type, Predicate<T> match) {
+        long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < until) {
+            Optional<T> hit = events(type, match).stream().findFirst();
+            if (hit.isPresent()) {
+                return hit.get();
+            }
+            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " matching; seen " + seen.size() + " records");
+    }
+
+    static String distrosOf(Path wslState) throws Exception {
+        Process p = new ProcessBuilder(StandInLauncher.install(tmp.resolve("probe-bin"), wslState).toString(), "-l", "-q")
+                .start();
+        String out = WslDriver.decode(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out.trim();
+    }
+}
