@@ -161,7 +161,15 @@ class AgentTest extends AgentTestSupport {
         assertThat(degraded.health().generation()).isEqualTo(2);
         assertThat(degraded.health().systemPath()).isEqualTo(v2.systemPath());
 
-        // a release that does not boot at all, with the recovery shell broken (#1042): repointed from the system distro
+        // a release that does not boot at all: rolled back through the recovery shell
+        ReleaseRef v35 = publish(store, "25.05.45", DemoRoot.Fault.NO_BOOT);
+        send(new UpgradeCommand("cmd-d35", id, "NixOS", v35, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
+        CommandResult recovered = await(CommandResult.class, r -> r.commandId().equals("cmd-d35"));
+        assertThat(recovered.outcome()).as(recovered.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(recovered.message()).contains("through the recovery shell");
+        assertThat(recovered.health().systemPath()).isEqualTo(v2.systemPath());
+
+        // the same, with the recovery shell broken (#1042): repointed from the system distro
         io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.RECOVERY_BAD_INTERPRETER, "");
         ReleaseRef v4 = publish(store, "25.05.5", DemoRoot.Fault.NO_BOOT);
         send(new UpgradeCommand("cmd-d4", id, "NixOS", v4, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
