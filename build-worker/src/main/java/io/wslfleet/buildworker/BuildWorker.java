@@ -149,9 +149,7 @@ public final class BuildWorker implements AutoCloseable {
         return switch (request.source().kind()) {
             case ROOT_DIRECTORY -> fromRootDirectory(request);
             case UPSTREAM -> fromUpstream(request);
-            case FLAKE -> throw new BuildFailure("UNSUPPORTED_SOURCE",
-                    "FLAKE builds (nix build …tarballBuilder) are not implemented in this worker yet; "
-                            + "use UPSTREAM or ROOT_DIRECTORY");
+            case FLAKE -> fromFlake(request);
         };
     }
 
@@ -205,6 +203,65 @@ public final class BuildWorker implements AutoCloseable {
             }
         } finally {
             Files.deleteIfExists(input);
+        }
+    }
+
+    /**
+     * {@code nix build <flake>#nixosConfigurations.<host>.config.system.build.tarballBuilder}, then the resulting
+     * {@code nixos-wsl-tarball-builder} (run as root, as upstream documents) writes the {@code nixos.wsl}; both are
+     * outside programs, with a timeout, and a failure carries the tail of their log.
+     */
+    private ReleasePublished fromFlake(BuildRequested request) throws IOException, BuildFailure {
+        String host = request.source().flakeHost();
+        if (host == null || host.isBlank()) {
+            throw new BuildFailure("INVALID_REQUEST", "a FLAKE build needs source.flakeHost (the nixosConfigurations name)");
+        }
+        Path dir = config.workDir().resolve(request.buildId());
+        Files.createDirectories(dir);
+        try {
+            String attribute = request.source().location() + "#nixosConfigurations." + host
+                    + ".config.system.build.tarballBuilder";
+            publish(new BuildProgress(request.buildId(), "NIX_BUILD", 0, 0));
+            ExternalProgram.Result built = ExternalProgram.run(dir, config.buildTimeout(), config.nixPath(), "build",
+                    "--no-link", "--print-out-paths", attribute);
+            if (built.exitCode() != 0) {
+                throw new BuildFailure("NIX_BUILD_FAILED", "nix build " + attribute + " exited " + built.exitCode()
+                        + ":\n" + built.tail(20));
+            }
+            String builderPath = built.stdout().trim().lines().reduce((a, b) -> b).orElse("");
+            Path builder = Path.of(builderPath, "bin", "nixos-wsl-tarball-builder");
+            if (!Files.isExecutable(builder)) {
+                throw new BuildFailure("NIX_BUILD_FAILED", "nix build printed " + builderPath
+                        + ", which has no bin/nixos-wsl-tarball-builder");
+            }
+            publish(new BuildProgress(request.buildId(), "TARBALL_BUILDER", 0, 0));
+            Path output = dir.resolve("nixos.wsl");
+            ExternalProgram.Result tarball = ExternalProgram.run(dir, config.buildTimeout(), builder.toString(),
+                    output.toString());
+            if (tarball.exitCode() != 0 || !Files.isRegularFile(output)) {
+                throw new BuildFailure("TARBALL_BUILDER_FAILED", "nixos-wsl-tarball-builder exited "
+                        + tarball.exitCode() + ":\n" + tarball.tail(20));
+            }
+            long total = Files.size(output);
+            try (ArtifactStore.Staged staged = store.stage()) {
+                try (InputStream in = Files.newInputStream(output)) {
+                    in.transferTo(staged.stream());
+                }
+                return validateSignStore(request, staged, staged.finish(), total);
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

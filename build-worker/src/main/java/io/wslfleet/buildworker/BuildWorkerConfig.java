@@ -14,9 +14,12 @@ import java.util.Objects;
  * @param keyId          the id of the signing key, as agents' trust lists name it
  * @param signingKey     Ed25519 private key
  * @param source         the CloudEvents source of what this worker publishes
+ * @param nixPath        the {@code nix} program for FLAKE builds
+ * @param buildTimeout   how long a {@code nix build} (and the tarball builder) may take
  */
 public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workDir, String httpHost, int httpPort,
-                                String publicBaseUrl, String keyId, PrivateKey signingKey, String source) {
+                                String publicBaseUrl, String keyId, PrivateKey signingKey, String source,
+                                String nixPath, java.time.Duration buildTimeout) {
 
     public BuildWorkerConfig {
         Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
@@ -26,6 +29,8 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         Objects.requireNonNull(signingKey, "signingKey");
         httpHost = httpHost == null ? "127.0.0.1" : httpHost;
         source = source == null ? "urn:wsl-fleet:build-worker" : source;
+        nixPath = nixPath == null ? "nix" : nixPath;
+        buildTimeout = buildTimeout == null ? java.time.Duration.ofHours(2) : buildTimeout;
     }
 
     public static Builder builder() {
@@ -42,6 +47,18 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         private String keyId;
         private PrivateKey signingKey;
         private String source;
+        private String nixPath;
+        private java.time.Duration buildTimeout;
+
+        public Builder nixPath(String v) {
+            nixPath = v;
+            return this;
+        }
+
+        public Builder buildTimeout(java.time.Duration v) {
+            buildTimeout = v;
+            return this;
+        }
 
         public Builder kafkaBootstrap(String v) {
             kafkaBootstrap = v;
@@ -86,7 +103,7 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
 
         public BuildWorkerConfig build() {
             return new BuildWorkerConfig(kafkaBootstrap, storeDir, workDir, httpHost, httpPort, publicBaseUrl, keyId,
-                    signingKey, source);
+                    signingKey, source, nixPath, buildTimeout);
         }
     }
 }

@@ -57,10 +57,11 @@ class BuildWorkerTest {
     static final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeAll
-    static void start() {
+    static void start() throws Exception {
         String bootstrap = FleetInfra.shared().kafkaBootstrap();
         worker = BuildWorker.start(BuildWorkerConfig.builder().kafkaBootstrap(bootstrap)
                 .storeDir(tmp.resolve("store")).workDir(tmp.resolve("work")).signingKey("test-1", key.getPrivate())
+                .nixPath(NixStandIn.install(tmp.resolve("bin")).toString())
                 .source("urn:test").build());
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
         consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "bw-test",
@@ -209,5 +210,34 @@ class BuildWorkerTest {
         Files.write(downloaded, artifact.body());
         Process p = new ProcessBuilder("tar", "-xzOf", downloaded.toString(), "./etc/wsl-distribution.conf").start();
         assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).contains("defaultName = Corp");
+    }
+
+    @Test
+    void aFlakeIsBuiltWithNixAndTheTarballBuilderAndAFailingBuildReportsItsLog() throws Exception {
+        Path flake = tmp.resolve("company-flake");
+        Files.createDirectories(flake);
+        Files.writeString(flake.resolve("flake.nix"), "{ outputs = { ... }: { }; }\n");
+        String systemPath = DemoRoot.create(flake.resolve("hosts/devbox"), "devbox", "25.05.30", 1, DemoRoot.Fault.NONE);
+        DemoRoot.create(flake.resolve("hosts/broken"), "broken", "25.05.31", 1, DemoRoot.Fault.NONE);
+        Files.writeString(flake.resolve("hosts/broken/BROKEN"),
+                "error: The option `wsl.enable' does not exist. Definition values:\n- In `/nix/store/x-source/configuration.nix'\n");
+
+        for (String[] b : new String[][] {{"b-flake", "25.05.30", "devbox"}, {"b-flake-broken", "25.05.31", "broken"},
+                {"b-flake-nohost", "25.05.32", "nohost"}}) {
+            producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested(b[0], b[1],
+                    new BuildRequested.Source(BuildRequested.SourceKind.FLAKE, flake.toString(), null, b[2]),
+                    null, "test")))).get(30, TimeUnit.SECONDS);
+        }
+        ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-flake")), ReleasePublished.class);
+        assertThat(release.nixos().systemPath()).isEqualTo(systemPath);
+        assertThat(release.nixos().hostName()).isEqualTo("devbox");
+
+        BuildFailed broken = data(await(r -> is(r, BuildFailed.class, "b-flake-broken")), BuildFailed.class);
+        assertThat(broken.reason()).isEqualTo("NIX_BUILD_FAILED");
+        assertThat(broken.detail()).contains("exited 1").contains("The option `wsl.enable' does not exist")
+                .contains("failed with exit code 1");
+        BuildFailed noHost = data(await(r -> is(r, BuildFailed.class, "b-flake-nohost")), BuildFailed.class);
+        assertThat(noHost.detail()).contains("does not provide attribute");
+        assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-flake-broken"))).isFalse();
     }
 }

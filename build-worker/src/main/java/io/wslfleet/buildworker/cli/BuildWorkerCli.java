@@ -185,6 +185,8 @@ public final class BuildWorkerCli {
         String keyId;
         @Option(names = "--signing-key", defaultValue = "${env:FLEET_SIGNING_KEY}", description = "base64 PKCS#8 Ed25519 private key")
         String signingKey;
+        @Option(names = "--nix", defaultValue = "${env:FLEET_NIX_PATH:-nix}", description = "the nix program for FLAKE builds")
+        String nix;
 
         @Override
         public Integer call() throws Exception {
@@ -194,7 +196,7 @@ public final class BuildWorkerCli {
             }
             var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka).storeDir(store).workDir(work)
                     .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
-                    .signingKey(keyId, Ed25519.privateKey(signingKey)).build();
+                    .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix).build();
             CountDownLatch stop = new CountDownLatch(1);
             BuildWorker worker = BuildWorker.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
