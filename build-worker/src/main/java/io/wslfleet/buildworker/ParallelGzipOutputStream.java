@@ -1,0 +1,150 @@
+package io.wslfleet.buildworker;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/**
+ * gzip on every core, the way pigz does it: the input is cut into 1 MiB blocks, each deflated on its own thread with
+ * the previous block's last 32 KiB as preset dictionary and ended with a sync flush, so the blocks concatenate into
+ * one ordinary deflate stream in one gzip member (readable by gzip, zlib, libarchive and Commons Compress alike). The
+ * CRC-32 is computed on the caller's thread. The output depends only on the input: no name, mtime 0, OS Unix, fixed
+ * block size, so the same input gives the same bytes. Memory: at most two blocks per core in flight.
+ */
+final class ParallelGzipOutputStream extends OutputStream {
+
+    static final int BLOCK = 1 << 20;
+    private static final int DICTIONARY = 32 * 1024;
+    private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3};
+
+    private final OutputStream out;
+    private final int level;
+    private final ExecutorService pool;
+    private final int maxInFlight;
+    private final Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    private final CRC32 crc = new CRC32();
+    private byte[] block = new byte[BLOCK];
+    private int filled;
+    private byte[] previousTail = new byte[0];
+    private long total;
+    private boolean closed;
+
+    ParallelGzipOutputStream(OutputStream out, int level) throws IOException {
+        this.out = out;
+        this.level = level;
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.maxInFlight = threads * 2;
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "gzip-block");
+            t.setDaemon(true);
+            return t;
+        });
+        out.write(HEADER);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        crc.update(b, off, len);
+        total += len;
+        while (len > 0) {
+            int n = Math.min(len, BLOCK - filled);
+            System.arraycopy(b, off, block, filled, n);
+            filled += n;
+            off += n;
+            len -= n;
+            if (filled == BLOCK) {
+                submit(false);
+            }
+        }
+    }
+
+    private void submit(boolean last) throws IOException {
+        byte[] input = filled == block.length ? block : Arrays.copyOf(block, filled);
+        int length = filled;
+        byte[] dictionary = previousTail;
+        previousTail = Arrays.copyOfRange(input, Math.max(0, length - DICTIONARY), length);
+        inFlight.add(pool.submit(() -> deflate(input, length, dictionary, last)));
+        block = new byte[BLOCK];
+        filled = 0;
+        while (inFlight.size() >= maxInFlight) {
+            drainOne();
+        }
+    }
+
+    private byte[] deflate(byte[] input, int length, byte[] dictionary, boolean last) {
+        Deflater deflater = new Deflater(level, true);
+        try {
+            if (dictionary.length > 0) {
+                deflater.setDictionary(dictionary);
+            }
+            deflater.setInput(input, 0, length);
+            if (last) {
+                deflater.finish();
+            }
+            java.io.ByteArrayOutputStream result = new java.io.ByteArrayOutputStream(length / 2 + 64);
+            byte[] buf = new byte[64 * 1024];
+            while (true) {
+                int n = last ? deflater.deflate(buf) : deflater.deflate(buf, 0, buf.length, Deflater.SYNC_FLUSH);
+                result.write(buf, 0, n);
+                if (last ? deflater.finished() : (n < buf.length && deflater.needsInput())) {
+                    return result.toByteArray();
+                }
+            }
+        } finally {
+            deflater.end();
+        }
+    }
+
+    private void drainOne() throws IOException {
+        try {
+            out.write(inFlight.removeFirst().get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while compressing", e);
+        } catch (ExecutionException e) {
+            throw new IOException("compression failed", e.getCause());
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    /** Writes the last block and the trailer; leaves the underlying stream open. */
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            submit(true);
+            while (!inFlight.isEmpty()) {
+                drainOne();
+            }
+            long value = crc.getValue();
+            out.write(new byte[] {(byte) value, (byte) (value >> 8), (byte) (value >> 16), (byte) (value >> 24),
+                    (byte) total, (byte) (total >> 8), (byte) (total >> 16), (byte) (total >> 24)});
+            out.flush();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
