@@ -1,5 +1,6 @@
 package io.wslfleet.buildworker;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,12 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongConsumer;
 
 import io.wslfleet.protocol.events.BuildRequested;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * Customises an upstream {@code nixos.wsl} for the company, streaming tar.gz to tar.gz with nothing unpacked to disk:
@@ -38,6 +41,29 @@ public final class ArchiveCustomizer {
 
     public static Changes customize(InputStream compressed, OutputStream out, BuildRequested.Customization c)
             throws IOException {
+        return customize(compressed, out, c, ArchiveInspector.Limits.DEFAULT, read -> { });
+    }
+
+    /**
+     * As {@link #customize(InputStream, OutputStream, BuildRequested.Customization)}, refusing input beyond
+     * {@code limits} while reading (a decompression bomb fails after a few megabytes), and reporting the compressed
+     * bytes read so far to {@code progress} (about every megabyte).
+     */
+    public static Changes customize(InputStream compressed, OutputStream out, BuildRequested.Customization c,
+                                    ArchiveInspector.Limits limits, LongConsumer progress) throws IOException {
+        var counted = BoundedInputStream.builder().setInputStream(compressed).get();
+        long[] reported = {0};
+        InputStream input = new FilterInputStream(counted) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (counted.getCount() - reported[0] >= (1 << 20)) {
+                    reported[0] = counted.getCount();
+                    progress.accept(reported[0]);
+                }
+                return n;
+            }
+        };
         Map<String, byte[]> files = new LinkedHashMap<>();
         if (c != null && c.files() != null) {
             c.files().forEach((path, content) -> files.put(absolute(path), content.getBytes(StandardCharsets.UTF_8)));
@@ -46,8 +72,8 @@ public final class ArchiveCustomizer {
         boolean editWslConf = c != null && c.wslConf() != null && !c.wslConf().isEmpty();
         List<String> replaced = new ArrayList<>();
         Set<String> directories = new HashSet<>();
-        try (var gz = GzipCompressorInputStream.builder().setInputStream(compressed).setDecompressConcatenated(true).get();
-             var tarIn = new TarArchiveInputStream(gz, "UTF-8");
+        try (var gz = GzipCompressorInputStream.builder().setInputStream(input).setDecompressConcatenated(true).get();
+             var tarIn = new TarArchiveInputStream(new ExpansionGuard(gz, counted::getCount, limits), "UTF-8");
              var tarOut = new TarArchiveOutputStream(ReproducibleGzip.over(out), "UTF-8")) {
             tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tarOut.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
@@ -55,6 +81,10 @@ public final class ArchiveCustomizer {
             TarArchiveEntry entry;
             while ((entry = tarIn.getNextEntry()) != null) {
                 String name = ArchiveInspector.normalise(entry.getName());
+                if (entry.getSize() > limits.maxUncompressedBytes()) {
+                    throw new InvalidArchiveException(name + " declares " + entry.getSize() + " bytes, more than the "
+                            + limits.maxUncompressedBytes() + " bytes allowed uncompressed");
+                }
                 if (entry.isDirectory()) {
                     directories.add(name);
                 }
@@ -111,6 +141,7 @@ public final class ArchiveCustomizer {
                 added.add(file.getKey());
             }
             tarOut.finish();
+            progress.accept(counted.getCount());
             return new Changes(replaced, added);
         }
     }

@@ -58,7 +58,7 @@ public final class ArchiveInspector {
         long entries = 0;
         long uncompressed = 0;
         try (var gz = GzipCompressorInputStream.builder().setInputStream(buffered).setDecompressConcatenated(true).get();
-             var tar = new TarArchiveInputStream(gz, "UTF-8")) {
+             var tar = new TarArchiveInputStream(new ExpansionGuard(gz, counted::getCount, limits), "UTF-8")) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 entries++;
@@ -66,6 +66,10 @@ public final class ArchiveInspector {
                     throw new InvalidArchiveException("more than " + limits.maxEntries() + " entries");
                 }
                 String name = normalise(entry.getName());
+                if (entry.getSize() > limits.maxUncompressedBytes()) {
+                    throw new InvalidArchiveException(name + " declares " + entry.getSize() + " bytes, more than the "
+                            + limits.maxUncompressedBytes() + " bytes allowed uncompressed");
+                }
                 if (entry.isLink()) {
                     throw new InvalidArchiveException("hard link " + name + " -> " + entry.getLinkName()
                             + ": nixos.wsl stores hard links dereferenced");
@@ -78,20 +82,13 @@ public final class ArchiveInspector {
                     regular.add(name);
                     if (name.equals("/etc/wsl-distribution.conf")) {
                         distributionConf = readSmall(tar, name);
-                        uncompressed += distributionConf.length();
+                        uncompressed += distributionConf.getBytes(StandardCharsets.UTF_8).length;
                     } else if (name.endsWith("/share/nixos-wsl/version") || name.endsWith("/nixos-wsl-version.txt")) {
-                        nixosWslVersion = readSmall(tar, name).trim();
+                        String text = readSmall(tar, name);
+                        uncompressed += text.getBytes(StandardCharsets.UTF_8).length;
+                        nixosWslVersion = text.trim();
                     } else {
                         uncompressed += skip(tar);
-                    }
-                    long compressedSoFar = Math.max(1, counted.getCount());
-                    if (uncompressed > limits.maxUncompressedBytes()) {
-                        throw new InvalidArchiveException("more than " + limits.maxUncompressedBytes()
-                                + " bytes uncompressed");
-                    }
-                    if (uncompressed > (1 << 20) && uncompressed / compressedSoFar > limits.maxExpansionRatio()) {
-                        throw new InvalidArchiveException("expands more than " + limits.maxExpansionRatio()
-                                + " times (decompression bomb?)");
                     }
                 }
             }
@@ -106,9 +103,7 @@ public final class ArchiveInspector {
         if (distributionConf == null) {
             throw new InvalidArchiveException("not a NixOS-WSL root: /etc/wsl-distribution.conf is missing");
         }
-        if (!distributionConf.contains("[oobe]")) {
-            throw new InvalidArchiveException("/etc/wsl-distribution.conf has no [oobe] section");
-        }
+        checkDistributionConf(distributionConf);
         if (!regular.contains("/bin/nixos-wsl-recovery")) {
             throw new InvalidArchiveException("not a NixOS-WSL root: /bin/nixos-wsl-recovery is not a regular file");
         }
@@ -135,6 +130,30 @@ public final class ArchiveInspector {
         }
         return new NixosMetadata(system.group(2), system.group(1), systemPath, Integer.parseInt(generation.group(1)),
                 nixosWslVersion, uncompressed, entries);
+    }
+
+    /**
+     * {@code /etc/wsl-distribution.conf} is an INI file WSL reads at install: every line blank, a comment, a
+     * {@code [section]} or {@code key = value}, with an {@code [oobe]} section.
+     */
+    static void checkDistributionConf(String text) throws InvalidArchiveException {
+        boolean oobe = false;
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String t = lines[i].trim();
+            if (t.isEmpty() || t.startsWith("#") || t.startsWith(";")) {
+                continue;
+            }
+            if (t.startsWith("[") && t.endsWith("]") && t.length() > 2) {
+                oobe |= t.substring(1, t.length() - 1).trim().equals("oobe");
+            } else if (t.indexOf('=') <= 0) {
+                throw new InvalidArchiveException("/etc/wsl-distribution.conf does not parse: line " + (i + 1)
+                        + " is neither [section] nor key = value: " + t);
+            }
+        }
+        if (!oobe) {
+            throw new InvalidArchiveException("/etc/wsl-distribution.conf has no [oobe] section");
+        }
     }
 
     /** {@code ./etc/x} and {@code etc/x} both become {@code /etc/x}; absolute names and {@code ..} are refused. */

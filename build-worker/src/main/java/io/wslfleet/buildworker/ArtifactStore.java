@@ -102,6 +102,9 @@ public final class ArtifactStore {
                 (manifest.keyId() + " " + manifest.signature() + "\n").getBytes(StandardCharsets.UTF_8));
         Path target = dir.resolve(ARTIFACT);
         move(staged.tempFile(), target);
+        // the renames are durable only once the directories holding them are on disk
+        forceDirectory(dir);
+        forceDirectory(root);
         return target;
     }
 
@@ -127,6 +130,14 @@ public final class ArtifactStore {
             move(temp, target);
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can open a directory (Windows cannot): the rename itself is still atomic
         }
     }
 

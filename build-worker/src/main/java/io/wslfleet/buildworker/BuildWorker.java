@@ -102,12 +102,25 @@ public final class BuildWorker implements AutoCloseable {
     }
 
     private void run() {
+        long backoffMs = 0;
         try {
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    handle(record);
-                    consumer.commitSync(Map.of(
-                            new org.apache.kafka.common.TopicPartition(record.topic(), record.partition()),
+                    var partition = new org.apache.kafka.common.TopicPartition(record.topic(), record.partition());
+                    try {
+                        handle(record);
+                        backoffMs = 0;
+                    } catch (RuntimeException e) {
+                        // the outcome could not be published (broker unreachable…): the request is not committed,
+                        // it is read again after a pause, and the worker carries on rather than dying
+                        backoffMs = Math.min(30_000, Math.max(1_000, backoffMs * 2));
+                        LOG.log(Level.WARNING, "could not finish " + record.topic() + "-" + record.partition() + "@"
+                                + record.offset() + "; retrying in " + backoffMs + " ms", e);
+                        consumer.seek(partition, record.offset());
+                        pause(backoffMs);
+                        break;
+                    }
+                    consumer.commitSync(Map.of(partition,
                             new org.apache.kafka.clients.consumer.OffsetAndMetadata(record.offset() + 1)));
                 }
             }
@@ -119,6 +132,18 @@ public final class BuildWorker implements AutoCloseable {
             LOG.log(Level.SEVERE, "build worker loop stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void pause(long millis) {
+        long until = System.currentTimeMillis() + millis;
+        while (running.get() && System.currentTimeMillis() < until) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -159,9 +184,10 @@ public final class BuildWorker implements AutoCloseable {
             throw new BuildFailure("SOURCE_NOT_FOUND", "root directory " + root + " does not exist on the build worker");
         }
         long total = RootPacker.contentSize(root);
-        publish(new BuildProgress(request.buildId(), "PACKING", 0, total));
         try (ArtifactStore.Staged staged = store.stage()) {
-            RootPacker.pack(root, staged.stream(), done -> { });
+            var packing = progress(request.buildId(), "PACKING", total);
+            packing.accept(0);
+            RootPacker.pack(root, staged.stream(), packing);
             String sha256 = staged.finish();
             try {
                 return validateSignStore(request, staged, sha256, total);
@@ -181,20 +207,31 @@ public final class BuildWorker implements AutoCloseable {
                 : location + ".sha256";
         Path input = config.workDir().resolve(request.buildId() + ".upstream");
         try {
-            publish(new BuildProgress(request.buildId(), "FETCHING", 0, 0));
+            progress(request.buildId(), "FETCHING", 0).accept(0);
             fetch(location, input);
             String expected = readSha256File(shaLocation);
-            publish(new BuildProgress(request.buildId(), "CHECKING", 0, Files.size(input)));
+            progress(request.buildId(), "CHECKING", Files.size(input)).accept(0);
             String actual = sha256(input);
             if (!actual.equalsIgnoreCase(expected)) {
                 throw new BuildFailure("CHECKSUM_MISMATCH", location + " has sha256 " + actual + " but "
                         + shaLocation + " says " + expected + "; refusing to customise it");
             }
             long total = Files.size(input);
-            publish(new BuildProgress(request.buildId(), "CUSTOMIZING", 0, total));
+            // refuse a broken, unsafe or non-NixOS-WSL upstream image before spending anything on it
+            try (InputStream in = Files.newInputStream(input)) {
+                ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            } catch (InvalidArchiveException e) {
+                throw new BuildFailure("INVALID_UPSTREAM", location + " is not a NixOS-WSL image the fleet can take: "
+                        + e.getMessage());
+            }
             try (ArtifactStore.Staged staged = store.stage()) {
+                var customizing = progress(request.buildId(), "CUSTOMIZING", total);
+                customizing.accept(0);
                 try (InputStream in = Files.newInputStream(input)) {
-                    ArchiveCustomizer.customize(in, staged.stream(), request.customization());
+                    ArchiveCustomizer.customize(in, staged.stream(), request.customization(),
+                            ArchiveInspector.Limits.DEFAULT, customizing);
+                } catch (InvalidArchiveException e) {
+                    throw new BuildFailure("INVALID_UPSTREAM", "refused " + location + ": " + e.getMessage());
                 } catch (IOException e) {
                     throw new BuildFailure("INVALID_UPSTREAM", "cannot read " + location + " as tar.gz: " + e.getMessage());
                 }
@@ -221,7 +258,7 @@ public final class BuildWorker implements AutoCloseable {
         try {
             String attribute = request.source().location() + "#nixosConfigurations." + host
                     + ".config.system.build.tarballBuilder";
-            publish(new BuildProgress(request.buildId(), "NIX_BUILD", 0, 0));
+            progress(request.buildId(), "NIX_BUILD", 0).accept(0);
             ExternalProgram.Result built = ExternalProgram.run(dir, config.buildTimeout(), config.nixPath(), "build",
                     "--no-link", "--print-out-paths", attribute);
             if (built.exitCode() != 0) {
@@ -234,7 +271,7 @@ public final class BuildWorker implements AutoCloseable {
                 throw new BuildFailure("NIX_BUILD_FAILED", "nix build printed " + builderPath
                         + ", which has no bin/nixos-wsl-tarball-builder");
             }
-            publish(new BuildProgress(request.buildId(), "TARBALL_BUILDER", 0, 0));
+            progress(request.buildId(), "TARBALL_BUILDER", 0).accept(0);
             Path output = dir.resolve("nixos.wsl");
             ExternalProgram.Result tarball = ExternalProgram.run(dir, config.buildTimeout(), builder.toString(),
                     output.toString());
@@ -267,7 +304,7 @@ public final class BuildWorker implements AutoCloseable {
 
     private ReleasePublished validateSignStore(BuildRequested request, ArtifactStore.Staged staged, String sha256,
                                                long total) throws IOException, BuildFailure {
-        publish(new BuildProgress(request.buildId(), "VALIDATING", total, total));
+        progress(request.buildId(), "VALIDATING", total).accept(total);
         NixosMetadata metadata;
         try (InputStream in = Files.newInputStream(staged.tempFile())) {
             metadata = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
@@ -278,7 +315,7 @@ public final class BuildWorker implements AutoCloseable {
         ReleaseManifest manifest = new ReleaseManifest(releaseId, request.version(), sha256, staged.size(),
                 metadata, clock.instant(), config.keyId());
         SignedManifest signed = SignedManifest.sign(manifest, config.signingKey());
-        publish(new BuildProgress(request.buildId(), "STORING", total, total));
+        progress(request.buildId(), "STORING", total).accept(total);
         store.commit(staged, sha256, signed);
         return new ReleasePublished(releaseId, request.buildId(), request.version(), sha256, staged.size(),
                 server.urlOf(sha256), signed.manifestJson(), signed.signature(), signed.keyId(), metadata);
@@ -345,6 +382,33 @@ public final class BuildWorker implements AutoCloseable {
             }
         }
         return java.util.HexFormat.of().formatHex(digest.digest());
+    }
+
+    /**
+     * Progress of one step for the dashboard: the first report at once, then at most one a second, and the last one
+     * (done == total). Sent without waiting: a progress event that cannot be sent is logged, it never fails a build.
+     */
+    private java.util.function.LongConsumer progress(String buildId, String step, long total) {
+        long[] last = {Long.MIN_VALUE};
+        return done -> {
+            long now = System.nanoTime();
+            boolean finished = total > 0 && done >= total;
+            if (last[0] != Long.MIN_VALUE && !finished && now - last[0] < TimeUnit.SECONDS.toNanos(1)) {
+                return;
+            }
+            last[0] = now;
+            var event = new BuildProgress(buildId, step, Math.max(0, total > 0 ? Math.min(done, total) : done),
+                    Math.max(0, total));
+            try {
+                producer.send(EventCodec.toRecord(CloudEvent.of(config.source(), event, clock)), (meta, e) -> {
+                    if (e != null) {
+                        LOG.fine("progress event not sent: " + e);
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.fine("progress event not sent: " + e);
+            }
+        };
     }
 
     private void publish(EventData data) {

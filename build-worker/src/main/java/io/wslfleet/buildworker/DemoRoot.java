@@ -12,8 +12,9 @@ import java.security.MessageDigest;
  * stand-in wsl.exe to install and boot, and for an agent to verify. Used by the sandbox and the tests.
  *
  * <p>A {@link Fault} makes the generation misbehave on the stand-in: a file {@code wsl-fleet-fault} in the system's
- * store path holding {@code degraded <unit>,<unit>} (activation leaves failed units) or {@code noboot} (the distro
- * does not start).
+ * store path holding exactly {@code degraded nix-daemon.service,home-manager-nixos.service} (activation leaves those
+ * units failed) or exactly {@code noboot} (the distro does not start), with no trailing newline. The store hash is
+ * derived from (host, version, fault), so each is a distinct system path.
  */
 public final class DemoRoot {
 
@@ -62,9 +63,9 @@ public final class DemoRoot {
         write(system.resolve("activate"), "#!/bin/sh\n# activation script (demo)\nexit 0\n", "555");
         write(system.resolve("sw/share/nixos-wsl/version"), "2505.7.0\n", "444");
         if (fault == Fault.DEGRADED) {
-            write(system.resolve(FAULT_FILE), "degraded " + DEGRADED_UNITS + "\n", "444");
+            write(system.resolve(FAULT_FILE), "degraded " + DEGRADED_UNITS, "444");
         } else if (fault == Fault.NO_BOOT) {
-            write(system.resolve(FAULT_FILE), "noboot\n", "444");
+            write(system.resolve(FAULT_FILE), "noboot", "444");
         }
         Path profiles = dir.resolve("nix/var/nix/profiles");
         Files.createDirectories(profiles);

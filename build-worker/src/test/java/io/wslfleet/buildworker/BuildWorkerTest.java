@@ -27,6 +27,7 @@ import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.BuildFailed;
+import io.wslfleet.protocol.events.BuildProgress;
 import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.release.Ed25519;
@@ -104,6 +105,9 @@ class BuildWorkerTest {
             return false;
         }
         Object data = e.event().data();
+        if (data instanceof BuildProgress p) {
+            return p.buildId().equals(buildId);
+        }
         return data instanceof ReleasePublished p ? p.buildId().equals(buildId)
                 : data instanceof BuildFailed f && f.buildId().equals(buildId);
     }
@@ -142,6 +146,22 @@ class BuildWorkerTest {
         HttpResponse<Void> head = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()))
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(release.size());
+
+        // progress for the dashboard: packing reported in bytes of the root's content, up to all of it
+        long total = RootPacker.contentSize(root);
+        BuildProgress packed = data(await(r -> is(r, BuildProgress.class, "b-good")
+                && data(r, BuildProgress.class).step().equals("PACKING")
+                && data(r, BuildProgress.class).bytesDone() == total), BuildProgress.class);
+        assertThat(packed.bytesTotal()).isEqualTo(total).isPositive();
+    }
+
+    /** Every regular file in the store, relative to it: what a failed build must leave unchanged. */
+    private static java.util.Set<String> storeFiles() throws Exception {
+        Path store = tmp.resolve("store");
+        try (Stream<Path> files = Files.walk(store)) {
+            return files.filter(Files::isRegularFile).map(p -> store.relativize(p).toString())
+                    .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+        }
     }
 
     @Test
@@ -151,15 +171,59 @@ class BuildWorkerTest {
         Files.delete(root.resolve("etc/wsl-distribution.conf"));
         request("b-bad", "25.05.8", root.toString());
 
+        var before = storeFiles();
         BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-bad")), BuildFailed.class);
         assertThat(failed.reason()).isEqualTo("INVALID_ROOT");
         assertThat(failed.detail()).contains("/etc/wsl-distribution.conf is missing");
         assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-bad"))).isFalse();
-        try (Stream<Path> files = Files.walk(tmp.resolve("store"))) {
-            assertThat(files.filter(Files::isRegularFile).map(Path::toString))
-                    .noneMatch(p -> p.contains(".tmp/"))
-                    .allMatch(p -> !p.endsWith("nixos.wsl") || !p.contains("25.05.8"));
+        assertThat(storeFiles()).isEqualTo(before).noneMatch(p -> p.startsWith(".tmp"));
+    }
+
+    @Test
+    void brokenOrUnsafeUpstreamImagesAreRefusedWithAReasonAndNothingIsStoredOrPublished() throws Exception {
+        Path root = tmp.resolve("refusal-root");
+        DemoRoot.create(root, "nixos", "25.05.20", 1, DemoRoot.Fault.NONE);
+        java.io.ByteArrayOutputStream packed = new java.io.ByteArrayOutputStream();
+        RootPacker.pack(root, packed, d -> { });
+        byte[] good = packed.toByteArray();
+        byte[] flipped = good.clone();
+        flipped[good.length - 6] ^= 0x5a; // inside the gzip trailer's CRC-32
+
+        Map<String, byte[]> images = new java.util.LinkedHashMap<>();
+        Map<String, String> expected = new java.util.LinkedHashMap<>();
+        images.put("not-gzip", "PK\u0003\u0004 a zip file, not a nixos.wsl".getBytes(StandardCharsets.UTF_8));
+        expected.put("not-gzip", "not a gzip file");
+        images.put("truncated", java.util.Arrays.copyOf(good, good.length / 2));
+        expected.put("truncated", "truncated archive");
+        images.put("flipped", flipped);
+        expected.put("flipped", "corrupt archive");
+        images.put("dotdot", TarFixtures.tarGz(TarFixtures.file("./../etc/passwd", "root::0:0::/:/bin/sh\n")));
+        expected.put("dotdot", "entry name with ..");
+        images.put("absolute", TarFixtures.tarGz(TarFixtures.file("/etc/passwd", "root::0:0::/:/bin/sh\n")));
+        expected.put("absolute", "absolute entry name /etc/passwd");
+        images.put("hardlink", TarFixtures.tarGz(TarFixtures.file("./bin/bash", "#!"), TarFixtures.hardLink("./bin/sh", "./bin/bash")));
+        expected.put("hardlink", "hard link /bin/sh -> ./bin/bash");
+        images.put("bomb", TarFixtures.zeroBomb(64L << 20));
+        expected.put("bomb", "decompression bomb");
+
+        var before = storeFiles();
+        int n = 0;
+        for (var image : images.entrySet()) {
+            Path file = tmp.resolve("refuse-" + image.getKey() + ".wsl");
+            Files.write(file, image.getValue());
+            // the .sha256 matches: the refusal must come from the content, not the checksum
+            Files.writeString(Path.of(file + ".sha256"), BuildWorker.sha256(file) + "  " + file.getFileName() + "\n");
+            producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-refuse-" + image.getKey(),
+                    "25.05.20-r" + n++, new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, file.toString(), null, null),
+                    null, "test")))).get(30, TimeUnit.SECONDS);
         }
+        for (var image : images.keySet()) {
+            BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-refuse-" + image)), BuildFailed.class);
+            assertThat(failed.reason()).as(image).isEqualTo("INVALID_UPSTREAM");
+            assertThat(failed.detail()).as(image).contains("refuse-" + image + ".wsl").contains(expected.get(image));
+        }
+        assertThat(seen).noneMatch(r -> images.keySet().stream().anyMatch(i -> is(r, ReleasePublished.class, "b-refuse-" + i)));
+        assertThat(storeFiles()).isEqualTo(before).noneMatch(p -> p.startsWith(".tmp"));
     }
 
     @Test

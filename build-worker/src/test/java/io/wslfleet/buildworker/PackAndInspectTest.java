@@ -125,6 +125,70 @@ class PackAndInspectTest {
                 .hasMessageContaining("not a NixOS-WSL root");
     }
 
+    @Test
+    void aBombInsideOneEntryIsRefusedAfterReadingAFractionOfIt() throws Exception {
+        byte[] bomb = TarFixtures.zeroBomb(256L << 20);
+        long[] read = {0};
+        InputStream counting = new java.io.FilterInputStream(new ByteArrayInputStream(bomb)) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                read[0] += Math.max(0, n);
+                return n;
+            }
+        };
+        assertThatThrownBy(() -> ArchiveInspector.inspect(counting, ArchiveInspector.Limits.DEFAULT))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("decompression bomb");
+        // one 256 MiB entry: refused long before its end, not after decompressing all of it
+        assertThat(read[0]).isLessThan(bomb.length / 10);
+
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(bomb), sink,
+                new io.wslfleet.protocol.events.BuildRequested.Customization(null, "Corp", null)))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("decompression bomb");
+    }
+
+    @Test
+    void anEntryDeclaringMoreThanTheLimitIsRefusedBeforeItsContent() throws Exception {
+        byte[] archive = tarGz(entry("./big", "x".repeat(5000)));
+        assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(archive),
+                new ArchiveInspector.Limits(100, 4096, 200)))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("/big declares 5000 bytes");
+        byte[] many = tarGz(entry("./a", "1"), entry("./b", "2"), entry("./c", "3"));
+        assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(many),
+                new ArchiveInspector.Limits(2, 4096, 200)))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("more than 2 entries");
+    }
+
+    @Test
+    void aDistributionConfThatDoesNotParseIsRefused() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Files.writeString(root.resolve("etc/wsl-distribution.conf"), "[oobe]\ndefaultName = NixOS\nthis is not ini\n");
+        assertRefused(pack(root), "does not parse: line 3");
+        Files.writeString(root.resolve("etc/wsl-distribution.conf"), "[shortcut]\nicon = /etc/nixos.ico\n");
+        assertRefused(pack(root), "no [oobe] section");
+    }
+
+    @Test
+    void demoRootFaultsAreTheFilesTheWslStandInReads() throws Exception {
+        String none = DemoRoot.create(tmp.resolve("n"), "h", "25.05.1", 3, DemoRoot.Fault.NONE);
+        String degraded = DemoRoot.create(tmp.resolve("d"), "h", "25.05.1", 3, DemoRoot.Fault.DEGRADED);
+        String noBoot = DemoRoot.create(tmp.resolve("b"), "h", "25.05.1", 3, DemoRoot.Fault.NO_BOOT);
+        assertThat(java.util.Set.of(none, degraded, noBoot)).hasSize(3);
+        assertThat(DemoRoot.create(tmp.resolve("d2"), "h", "25.05.1", 3, DemoRoot.Fault.DEGRADED)).isEqualTo(degraded);
+        assertThat(Files.exists(tmp.resolve("n").resolve(none.substring(1)).resolve("wsl-fleet-fault"))).isFalse();
+        assertThat(Files.readString(tmp.resolve("d").resolve(degraded.substring(1)).resolve("wsl-fleet-fault")))
+                .isEqualTo("degraded nix-daemon.service,home-manager-nixos.service");
+        assertThat(Files.readString(tmp.resolve("b").resolve(noBoot.substring(1)).resolve("wsl-fleet-fault")))
+                .isEqualTo("noboot");
+        assertThat(Files.readSymbolicLink(tmp.resolve("d/nix/var/nix/profiles/system")).toString())
+                .isEqualTo("system-3-link");
+        assertThat(Files.readSymbolicLink(tmp.resolve("d/nix/var/nix/profiles/system-3-link")).toString())
+                .isEqualTo(degraded);
+        assertThat(degraded).matches("/nix/store/[0-9a-df-np-sv-z]{32}-nixos-system-h-25\\.05\\.1");
+    }
+
     private static void assertRefused(byte[] archive, String message) {
         assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(archive), ArchiveInspector.Limits.DEFAULT))
                 .isInstanceOf(InvalidArchiveException.class)
