@@ -16,17 +16,22 @@ import java.util.HexFormat;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
 
 /**
  * Artifacts on a directory, content-addressed: {@code <root>/<sha256>/nixos.wsl} with {@code manifest.json} and
- * {@code manifest.sig} next to it. Everything is written under {@code <root>/.tmp/} first, forced to disk and moved
+ * {@code manifest.sig} next to it, and {@code <root>/releases/<releaseId>/} holding the signed manifest each release
+ * id was published with. Everything is written under {@code <root>/.tmp/} first, forced to disk and moved
  * into place atomically, so a final name never holds half a file.
  */
 public final class ArtifactStore {
 
     public static final String ARTIFACT = "nixos.wsl";
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** Release ids and versions: letters, digits, {@code . _ + -}; no path separators, no {@code ..} tricks. */
+    public static final Pattern RELEASE_ID = Pattern.compile("[0-9A-Za-z][0-9A-Za-z._+-]{0,127}");
 
     private final Path root;
 
@@ -102,10 +107,52 @@ public final class ArtifactStore {
                 (manifest.keyId() + " " + manifest.signature() + "\n").getBytes(StandardCharsets.UTF_8));
         Path target = dir.resolve(ARTIFACT);
         move(staged.tempFile(), target);
+        // the release index last: once it names this release, the artifact and its manifest are in place
+        Path release = releaseDir(releaseIdOf(manifest));
+        Files.createDirectories(release);
+        writeAtomically(release.resolve("manifest.json"), manifest.manifestJson().getBytes(StandardCharsets.UTF_8));
+        writeAtomically(release.resolve("manifest.sig"),
+                (manifest.keyId() + " " + manifest.signature() + "\n").getBytes(StandardCharsets.UTF_8));
         // the renames are durable only once the directories holding them are on disk
         forceDirectory(dir);
+        forceDirectory(release);
+        forceDirectory(release.getParent());
         forceDirectory(root);
         return target;
+    }
+
+    /**
+     * The signed manifest a release id was committed with, if any: a release id, once published, always means the
+     * same bytes.
+     */
+    public Optional<SignedManifest> release(String releaseId) throws IOException {
+        Path dir = releaseDir(releaseId);
+        Path json = dir.resolve("manifest.json");
+        Path sig = dir.resolve("manifest.sig");
+        if (!Files.isRegularFile(json) || !Files.isRegularFile(sig)) {
+            return Optional.empty();
+        }
+        String[] keyAndSignature = Files.readString(sig).trim().split("\\s+", 2);
+        if (keyAndSignature.length != 2) {
+            throw new IOException("unreadable signature file " + sig);
+        }
+        return Optional.of(new SignedManifest(Files.readString(json), keyAndSignature[1], keyAndSignature[0]));
+    }
+
+    /** The manifest as signed. */
+    public static ReleaseManifest manifestOf(SignedManifest signed) throws IOException {
+        return Json.MAPPER.readValue(signed.manifestJson(), ReleaseManifest.class);
+    }
+
+    private static String releaseIdOf(SignedManifest signed) throws IOException {
+        return manifestOf(signed).releaseId();
+    }
+
+    private Path releaseDir(String releaseId) {
+        if (!RELEASE_ID.matcher(releaseId).matches()) {
+            throw new IllegalArgumentException("not a release id usable as a file name: " + releaseId);
+        }
+        return root.resolve("releases").resolve(releaseId);
     }
 
     public Optional<Path> artifact(String sha256) {

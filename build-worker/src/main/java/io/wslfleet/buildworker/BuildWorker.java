@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -171,6 +172,10 @@ public final class BuildWorker implements AutoCloseable {
     }
 
     private EventData build(BuildRequested request) throws IOException, BuildFailure {
+        if (!ArtifactStore.RELEASE_ID.matcher(request.version()).matches() || request.version().contains("..")) {
+            throw new BuildFailure("INVALID_REQUEST", "version '" + request.version() + "' cannot name a release: use "
+                    + "letters, digits and . _ + - only (e.g. 2505.7.0-acme.1)");
+        }
         return switch (request.source().kind()) {
             case ROOT_DIRECTORY -> fromRootDirectory(request);
             case UPSTREAM -> fromUpstream(request);
@@ -312,6 +317,21 @@ public final class BuildWorker implements AutoCloseable {
             throw new BuildFailure("INVALID_ARCHIVE", e.getMessage());
         }
         String releaseId = "rel-" + request.version();
+        Optional<SignedManifest> existing = store.release(releaseId);
+        if (existing.isPresent()) {
+            ReleaseManifest prior = ArtifactStore.manifestOf(existing.get());
+            if (!prior.sha256().equals(sha256)) {
+                throw new BuildFailure("VERSION_EXISTS", releaseId + " is already published with sha256 "
+                        + prior.sha256() + " and this build gives " + sha256
+                        + "; a release id never changes its content: request a new version");
+            }
+            if (store.artifact(sha256).isPresent()) {
+                // the same bytes again (a repeated or redelivered request): the same signed release, not a new one
+                return new ReleasePublished(releaseId, request.buildId(), prior.version(), sha256, prior.size(),
+                        server.urlOf(sha256), existing.get().manifestJson(), existing.get().signature(),
+                        existing.get().keyId(), prior.nixos());
+            }
+        }
         ReleaseManifest manifest = new ReleaseManifest(releaseId, request.version(), sha256, staged.size(),
                 metadata, clock.instant(), config.keyId());
         SignedManifest signed = SignedManifest.sign(manifest, config.signingKey());

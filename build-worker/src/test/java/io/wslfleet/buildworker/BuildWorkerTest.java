@@ -180,6 +180,36 @@ class BuildWorkerTest {
     }
 
     @Test
+    void aReleaseIdAlwaysMeansTheSameBytes() throws Exception {
+        Path root = tmp.resolve("again");
+        DemoRoot.create(root, "host1", "25.05.40", 1, DemoRoot.Fault.NONE);
+        request("b-again-1", "25.05.40", root.toString());
+        ReleasePublished first = data(await(r -> is(r, ReleasePublished.class, "b-again-1")), ReleasePublished.class);
+        // the same request again (a retry, a redelivery): the same signed release, not a re-signed one
+        request("b-again-2", "25.05.40", root.toString());
+        ReleasePublished second = data(await(r -> is(r, ReleasePublished.class, "b-again-2")), ReleasePublished.class);
+        assertThat(second.sha256()).isEqualTo(first.sha256());
+        assertThat(second.manifest()).isEqualTo(first.manifest());
+        assertThat(second.signature()).isEqualTo(first.signature());
+
+        // other content under a version already published is refused, nothing stored
+        Path other = tmp.resolve("again-other");
+        DemoRoot.create(other, "host2", "25.05.40", 1, DemoRoot.Fault.DEGRADED);
+        var before = storeFiles();
+        request("b-again-other", "25.05.40", other.toString());
+        BuildFailed clash = data(await(r -> is(r, BuildFailed.class, "b-again-other")), BuildFailed.class);
+        assertThat(clash.reason()).isEqualTo("VERSION_EXISTS");
+        assertThat(clash.detail()).contains("rel-25.05.40 is already published with sha256 " + first.sha256())
+                .contains("request a new version");
+        assertThat(storeFiles()).isEqualTo(before);
+
+        request("b-bad-version", "../../etc", root.toString());
+        BuildFailed badVersion = data(await(r -> is(r, BuildFailed.class, "b-bad-version")), BuildFailed.class);
+        assertThat(badVersion.reason()).isEqualTo("INVALID_REQUEST");
+        assertThat(seen).noneMatch(r -> is(r, ReleasePublished.class, "b-again-other") || is(r, ReleasePublished.class, "b-bad-version"));
+    }
+
+    @Test
     void brokenOrUnsafeUpstreamImagesAreRefusedWithAReasonAndNothingIsStoredOrPublished() throws Exception {
         Path root = tmp.resolve("refusal-root");
         DemoRoot.create(root, "nixos", "25.05.20", 1, DemoRoot.Fault.NONE);
