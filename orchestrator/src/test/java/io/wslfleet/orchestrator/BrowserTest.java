@@ -127,7 +127,7 @@ class BrowserTest {
         });
         return operatorApi().contentType(ContentType.JSON).body(Map.of("name", group, "releaseId", release.releaseId(),
                         "target", Map.of("machineIds", machines), "canary", Map.of("count", 1), "waves", waves,
-                        "soakSeconds", 3, "start", false))
+                        "soakSeconds", 6, "start", false))
                 .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
     }
 
@@ -150,23 +150,23 @@ class BrowserTest {
         ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
         click(browser, "#actions button");
 
-        // the page follows the rollout by itself: record which wave is current as it moves
+        // the page follows the rollout by itself; pause it while the canary runs, then resume
         Set<String> currentWaves = new LinkedHashSet<>();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            currentWaves.addAll(currentWaves(browser));
-            return currentWaves.contains("wave-1");
-        });
-        screenshot(browser, "rollout-advancing");
-
-        await().atMost(Duration.ofSeconds(20)).until(() -> !text(browser, "pause").isEmpty());
-        click(browser, "#pause");
-        await().atMost(Duration.ofSeconds(15)).until(() -> text(browser, "rollout-state").equals("PAUSED"));
-        screenshot(browser, "rollout-paused");
-        await().atMost(Duration.ofSeconds(10)).until(() -> !text(browser, "resume").isEmpty());
-        click(browser, "#resume");
-
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             currentWaves.addAll(currentWaves(browser));
+            return !text(browser, "pause").isEmpty();
+        });
+        click(browser, "#pause");
+        await().atMost(Duration.ofSeconds(60)).until(() -> text(browser, "rollout-state").equals("PAUSED"));
+        screenshot(browser, "rollout-paused");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !text(browser, "resume").isEmpty());
+        click(browser, "#resume");
+
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            currentWaves.addAll(currentWaves(browser));
+            if (currentWaves.contains("wave-1") && !currentWaves.contains("wave-2")) {
+                screenshot(browser, "rollout-advancing");
+            }
             return text(browser, "rollout-state").equals("SUCCEEDED");
         });
         assertThat(currentWaves).containsSubsequence("canary", "wave-1", "wave-2");

@@ -107,4 +107,54 @@ class AgentCrashTest extends AgentTestSupport {
         List<CommandResult> all = events(CommandResult.class, r -> r.commandId().equals("cmd-k3"));
         assertThat(all).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(CommandOutcome.ROLLED_BACK));
     }
+
+    /** Waits until the stand-in hangs in a wsl.exe call with this argument (it says so in faults/hanging). */
+    private static void awaitStandInCall(Path wslState, String argument) throws Exception {
+        Path hanging = wslState.resolve("faults").resolve(StandInFaults.HANGING);
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < until) {
+            if (Files.exists(hanging) && List.of(Files.readString(hanging).trim().split(" ")).contains(argument)) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the stand-in never hung in a call with " + argument);
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "killed while running {0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"-xzf", "copy", "--set", "boot"})
+    void killedAtEachStepOfAnUpgradeTheDistroEndsOnTheNewOrTheOldGeneration(String step) throws Exception {
+        String machine = "ws-s" + Math.abs(step.hashCode() % 1000);
+        String id = machine + "/dev";
+        Path wslState = tmp.resolve(machine + "-wsl");
+        agent = launch(machine, wslState);
+        send(new InstallCommand(machine + "-install", id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals(machine + "-install")).outcome())
+                .isEqualTo(CommandOutcome.SUCCEEDED);
+
+        ReleaseRef next = publish(store, "25.05.4" + Math.abs(step.hashCode() % 10) + "0", DemoRoot.Fault.NONE);
+        StandInFaults.inject(wslState, StandInFaults.HANG, step);
+        send(new UpgradeCommand(machine + "-upgrade", id, "NixOS", next, UpgradeMode.IN_PLACE, false,
+                Instant.now().plusSeconds(300)));
+        awaitStandInCall(wslState, step);
+        agent.descendants().forEach(ProcessHandle::destroyForcibly);
+        agent.destroyForcibly();
+        assertThat(agent.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        StandInFaults.clear(wslState, StandInFaults.HANG);
+        StandInFaults.clear(wslState, StandInFaults.HANGING);
+        agent = launch(machine, wslState);
+
+        CommandResult result = await(CommandResult.class, r -> r.commandId().equals(machine + "-upgrade"));
+        assertThat(result.health().systemState()).as(result.message()).isEqualTo("running");
+        if (result.outcome() == CommandOutcome.SUCCEEDED) {
+            assertThat(result.health().systemPath()).isEqualTo(next.systemPath());
+        } else {
+            assertThat(result.health().systemPath()).as(result.message()).isEqualTo(release.systemPath());
+            assertThat(result.health().generation()).isEqualTo(1);
+        }
+        Path profile = wslState.resolve("distros/NixOS/rootfs/nix/var/nix/profiles/system");
+        String link = Files.readSymbolicLink(profile).toString();
+        String target = Files.readSymbolicLink(profile.resolveSibling(link)).toString();
+        assertThat(target).as("the profile and what runs agree").isEqualTo(result.health().systemPath());
+    }
 }

@@ -23,6 +23,8 @@ import java.nio.file.Path;
 public final class StandInFaults {
 
     public static final String HANG = "hang";
+    /** Written by a call that hangs: its pid and arguments. */
+    public static final String HANGING = "hanging";
     public static final String SERVICE_UNAVAILABLE = "service-unavailable";
     public static final String IMPORT_FAILS = "import-fails";
     public static final String DISK_FULL = "disk-full";

@@ -78,6 +78,9 @@ public final class WslStandIn {
         if (fault(StandInFaults.HANG) != null) {
             String which = fault(StandInFaults.HANG).trim();
             if (which.equals("*") || a.contains(which)) {
+                // tell tests which call hangs, and in which process, then hang until killed
+                Files.writeString(state.resolve("faults").resolve(StandInFaults.HANGING),
+                        ProcessHandle.current().pid() + " " + String.join(" ", a) + "\n");
                 Thread.sleep(Long.MAX_VALUE);
             }
         }
