@@ -36,6 +36,28 @@ class CliTest {
     }
 
     @Test
+    void demoRootPackAndInspectHumanReadable() throws Exception {
+        StringBuilder created = new StringBuilder();
+        assertThat(run(created, "demo-root", tmp.resolve("demo").toString(), "--host", "lab", "--nixos-version", "25.05.4",
+                "--generation", "7", "--fault", "NO_BOOT")).isZero();
+        String systemPath = created.toString().trim();
+        assertThat(systemPath).matches("/nix/store/[0-9a-z]{32}-nixos-system-lab-25\\.05\\.4");
+        assertThat(Files.readString(tmp.resolve("demo").resolve(systemPath.substring(1)).resolve("wsl-fleet-fault")))
+                .isEqualTo("noboot");
+        Path packed = tmp.resolve("demo.wsl");
+        StringBuilder out = new StringBuilder();
+        assertThat(run(out, "pack", tmp.resolve("demo").toString(), packed.toString())).isZero();
+        assertThat(Files.readString(tmp.resolve("demo.wsl.sha256")))
+                .isEqualTo(BuildWorker.sha256(packed) + "  demo.wsl\n");
+        StringBuilder human = new StringBuilder();
+        assertThat(run(human, "inspect", packed.toString())).isZero();
+        assertThat(human).contains("NixOS 25.05.4, host lab, generation 7").contains(systemPath);
+
+        Files.write(packed, java.util.Arrays.copyOf(Files.readAllBytes(packed), 100));
+        assertThat(run(new StringBuilder(), "inspect", packed.toString())).isEqualTo(2);
+    }
+
+    @Test
     void packCustomizeInspectAndVerify() throws Exception {
         Path root = tmp.resolve("root");
         DemoRoot.create(root, "cli", "25.05.6", 1, DemoRoot.Fault.NONE);

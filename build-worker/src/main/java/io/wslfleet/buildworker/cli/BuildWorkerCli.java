@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
 /** {@code build-worker <command>}: the worker and the tools around releases. */
 @Command(name = "build-worker", mixinStandardHelpOptions = true,
         subcommands = {BuildWorkerCli.Pack.class, BuildWorkerCli.Inspect.class, BuildWorkerCli.Customize.class,
-                BuildWorkerCli.Verify.class, BuildWorkerCli.Keygen.class, BuildWorkerCli.Worker.class},
+                BuildWorkerCli.Verify.class, BuildWorkerCli.Keygen.class, BuildWorkerCli.Worker.class,
+                BuildWorkerCli.DemoRootCommand.class},
         description = "Builds, validates, signs, stores and publishes nixos.wsl releases.")
 public final class BuildWorkerCli {
 
@@ -167,6 +168,26 @@ public final class BuildWorkerCli {
         }
     }
 
+    @Command(name = "demo-root", description = "Create a small NixOS-WSL-shaped root directory (for the sandbox and trials).")
+    static final class DemoRootCommand implements Callable<Integer> {
+        @Parameters(index = "0", description = "directory to create")
+        Path dir;
+        @Option(names = "--host", defaultValue = "fleet-demo", description = "host name (default: ${DEFAULT-VALUE})")
+        String host;
+        @Option(names = "--nixos-version", defaultValue = "25.05.1", description = "NixOS version (default: ${DEFAULT-VALUE})")
+        String version;
+        @Option(names = "--generation", defaultValue = "1", description = "system generation (default: ${DEFAULT-VALUE})")
+        int generation;
+        @Option(names = "--fault", defaultValue = "NONE", description = "NONE, DEGRADED or NO_BOOT (default: ${DEFAULT-VALUE})")
+        io.wslfleet.buildworker.DemoRoot.Fault fault;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(io.wslfleet.buildworker.DemoRoot.create(dir, host, version, generation, fault));
+            return 0;
+        }
+    }
+
     @Command(name = "worker", description = "Run the build worker: consume fleet.build-requests, publish on fleet.artifacts.")
     static final class Worker implements Callable<Integer> {
         @Option(names = "--kafka", defaultValue = "${env:FLEET_KAFKA_BOOTSTRAP:-localhost:9092}")
@@ -187,6 +208,9 @@ public final class BuildWorkerCli {
         String signingKey;
         @Option(names = "--nix", defaultValue = "${env:FLEET_NIX_PATH:-nix}", description = "the nix program for FLAKE builds")
         String nix;
+        @Option(names = "--source", defaultValue = "${env:FLEET_SOURCE}",
+                description = "CloudEvents source of what this worker publishes (default: urn:wsl-fleet:build-worker:<host name>)")
+        String source;
 
         @Override
         public Integer call() throws Exception {
@@ -196,7 +220,10 @@ public final class BuildWorkerCli {
             }
             var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka).storeDir(store).workDir(work)
                     .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
-                    .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix).build();
+                    .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix)
+                    .source(source != null && !source.isBlank() ? source
+                            : "urn:wsl-fleet:build-worker:" + java.net.InetAddress.getLocalHost().getHostName())
+                    .build();
             CountDownLatch stop = new CountDownLatch(1);
             BuildWorker worker = BuildWorker.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
