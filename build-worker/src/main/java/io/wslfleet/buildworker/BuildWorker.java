@@ -49,6 +49,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class BuildWorker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(BuildWorker.class.getName());
+    /** Upstream downloads: GitHub release assets answer with a redirect to their storage, for the .sha256 too. */
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30)).build();
     public static final String GROUP = "build-workers";
 
     private final BuildWorkerConfig config;
@@ -344,8 +347,7 @@ public final class BuildWorker implements AutoCloseable {
     private static void fetch(String location, Path into) throws IOException, BuildFailure {
         if (location.startsWith("http://") || location.startsWith("https://")) {
             try {
-                var response = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NORMAL)
-                        .build().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
+                var response = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
                                 java.net.http.HttpResponse.BodyHandlers.ofFile(into));
                 if (response.statusCode() != 200) {
                     throw new BuildFailure("SOURCE_NOT_FOUND", location + " answered HTTP " + response.statusCode());
@@ -368,7 +370,7 @@ public final class BuildWorker implements AutoCloseable {
         String text;
         if (location.startsWith("http://") || location.startsWith("https://")) {
             try {
-                var response = java.net.http.HttpClient.newHttpClient().send(
+                var response = HTTP.send(
                         java.net.http.HttpRequest.newBuilder(java.net.URI.create(location)).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() != 200) {

@@ -169,14 +169,62 @@ class BuildWorkerTest {
         Path root = tmp.resolve("bad");
         DemoRoot.create(root, "host1", "25.05.8", 1, DemoRoot.Fault.NONE);
         Files.delete(root.resolve("etc/wsl-distribution.conf"));
+        var before = storeFiles();
         request("b-bad", "25.05.8", root.toString());
 
-        var before = storeFiles();
         BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-bad")), BuildFailed.class);
         assertThat(failed.reason()).isEqualTo("INVALID_ROOT");
         assertThat(failed.detail()).contains("/etc/wsl-distribution.conf is missing");
         assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-bad"))).isFalse();
         assertThat(storeFiles()).isEqualTo(before).noneMatch(p -> p.startsWith(".tmp"));
+    }
+
+    @Test
+    void anUpstreamReleaseIsDownloadedOverHttpFollowingRedirectsLikeGithubReleaseAssets() throws Exception {
+        Path root = tmp.resolve("http-root");
+        DemoRoot.create(root, "nixos", "25.05.50", 1, DemoRoot.Fault.NONE);
+        Path objects = tmp.resolve("objects");
+        Files.createDirectories(objects);
+        try (var out = Files.newOutputStream(objects.resolve("nixos.wsl"))) {
+            RootPacker.pack(root, out, d -> { });
+        }
+        Files.writeString(objects.resolve("nixos.wsl.sha256"), BuildWorker.sha256(objects.resolve("nixos.wsl")) + "  nixos.wsl\n");
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                if (path.startsWith("/releases/download/2505.7.0/")) {
+                    exchange.getResponseHeaders().add("Location", "/objects/" + path.substring(path.lastIndexOf('/') + 1));
+                    exchange.sendResponseHeaders(302, -1);
+                } else if (path.startsWith("/objects/") && Files.isRegularFile(objects.resolve(path.substring(9)))) {
+                    byte[] body = Files.readAllBytes(objects.resolve(path.substring(9)));
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                } else {
+                    exchange.sendResponseHeaders(404, -1);
+                }
+            }
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort();
+            for (String[] b : new String[][] {{"b-http", base + "/releases/download/2505.7.0/nixos.wsl"},
+                    {"b-http-missing", base + "/nowhere/nixos.wsl"}}) {
+                producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested(b[0], "25.05.50-" + b[0],
+                        new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, b[1], null, null), null, "test"))))
+                        .get(30, TimeUnit.SECONDS);
+            }
+            ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-http")), ReleasePublished.class);
+            assertThat(release.nixos().nixosVersion()).isEqualTo("25.05.50");
+            BuildFailed missing = data(await(r -> is(r, BuildFailed.class, "b-http-missing")), BuildFailed.class);
+            assertThat(missing.reason()).isEqualTo("SOURCE_NOT_FOUND");
+            assertThat(missing.detail()).contains("/nowhere/nixos.wsl answered HTTP 404");
+        } finally {
+            server.stop(0);
+        }
+        try (Stream<Path> work = Files.list(tmp.resolve("work"))) {
+            assertThat(work).as("downloads are not left in the work directory").isEmpty();
+        }
     }
 
     @Test
