@@ -1,6 +1,5 @@
 package io.wslfleet.wslstandin;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -495,7 +494,6 @@ public final class WslStandIn {
             }
             int dashes = cmd.indexOf("--");
             if (dashes >= 0 && dashes + 1 < cmd.size()) {
-                Properties p = load(name);
                 return linux(rootfs, resolve(rootfs, "/nix/var/nix/profiles/system"), cmd.subList(dashes + 1, cmd.size()));
             }
             return 0;
@@ -714,11 +712,5 @@ public final class WslStandIn {
     static String option(List<String> args, String name) {
         int i = args.indexOf(name);
         return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
-    }
-
-    static byte[] drain(InputStream in) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        in.transferTo(out);
-        return out.toByteArray();
     }
 }
