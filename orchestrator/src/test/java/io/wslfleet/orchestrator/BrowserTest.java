@@ -56,6 +56,7 @@ class BrowserTest {
 
     private static SimulatedFleet fleet;
     private static final List<WebDriver> browsers = new ArrayList<>();
+    private static final Map<WebDriver, String> credentials = new java.util.HashMap<>();
 
     @BeforeAll
     static void start() {
@@ -84,12 +85,16 @@ class BrowserTest {
         WebDriver driver = new ChromeDriver(service, options);
         browsers.add(driver);
         // sign in: the browser keeps the Basic credentials for the origin, for pages, htmx requests and the event stream
-        driver.get(base.toString().replace("://", "://" + user + ":" + password + "@"));
+        credentials.put(driver, user + ":" + password + "@");
+        driver.get(base.toString().replace("://", "://" + credentials.get(driver)));
         return driver;
     }
 
+    /** Opens a page (credentials in the URL, as a bookmark with them would) and waits until it has rendered. */
     private void open(WebDriver driver, String path) {
-        driver.get(base.toString().replace("://", "://") + path.replaceFirst("^/", ""));
+        driver.get(base.toString().replace("://", "://" + credentials.get(driver)) + path.replaceFirst("^/", ""));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+                .until(() -> !text(driver, "page").isEmpty());
     }
 
     private static void screenshot(WebDriver driver, String name) throws Exception {
@@ -146,7 +151,7 @@ class BrowserTest {
 
         WebDriver browser = browser("operator", FleetInfraResource.OPERATOR_PASSWORD);
         open(browser, "/ui/rollouts/" + id);
-        assertThat(text(browser, "rollout-state")).isEqualTo("DRAFT");
+        await().atMost(Duration.ofSeconds(20)).until(() -> text(browser, "rollout-state").equals("DRAFT"));
         ((JavascriptExecutor) browser).executeScript("window.notReloaded = true;");
         click(browser, "#actions button");
 
@@ -193,7 +198,7 @@ class BrowserTest {
 
         WebDriver viewer = browser("viewer", FleetInfraResource.VIEWER_PASSWORD);
         open(viewer, "/ui/rollouts/" + id);
-        assertThat(text(viewer, "rollout-state")).isEqualTo("ROLLED_BACK");
+        await().atMost(Duration.ofSeconds(20)).until(() -> text(viewer, "rollout-state").equals("ROLLED_BACK"));
         assertThat(viewer.findElements(By.tagName("button"))).as("a viewer gets no action buttons").isEmpty();
         assertThat(text(viewer, "failed")).contains(bad).contains("home-manager-dev.service");
         screenshot(viewer, "failed-machine-viewer");
