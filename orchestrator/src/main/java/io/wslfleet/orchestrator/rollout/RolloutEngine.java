@@ -198,13 +198,14 @@ public class RolloutEngine {
     }
 
     private void timeOutSilentMachines(Rollout rollout, Instant now) {
-        List<Deployment> overdue = Deployment.list("rolloutId = ?1 and deadlineAt < ?2 and state in ?3",
-                rollout.id, now, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
-                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING,
-                        DeploymentState.ROLLING_BACK));
-        for (Deployment d : overdue) {
-            boolean rollingBack = d.state == DeploymentState.ROLLING_BACK;
-            d.state = rollingBack ? DeploymentState.ROLLBACK_FAILED : DeploymentState.TIMED_OUT;
+        List<Deployment> candidates = Deployment.list("rolloutId = ?1 and deadlineAt < ?2 and state in ?3",
+                rollout.id, now, DispatchRules.withDeadline());
+        for (Deployment d : candidates) {
+            DeploymentState next = DispatchRules.overdue(d.state, d.deadlineAt, now).orElse(null);
+            if (next == null) {
+                continue;
+            }
+            d.state = next;
             d.reason = "DEADLINE_PASSED";
             d.message = "no result by " + d.deadlineAt;
             d.finishedAt = now;
@@ -255,28 +256,27 @@ public class RolloutEngine {
         if (pending.isEmpty()) {
             return;
         }
-        if (rollout.approvalRequired && rollout.approvedWave < rollout.currentWave) {
+        MaintenanceWindow window = rollout.maintenanceWindow == null ? null
+                : RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
+        long busy = rollout.maxConcurrent == null ? 0 : Deployment.count("rolloutId = ?1 and state in ?2",
+                rollout.id, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
+                        DeploymentState.INSTALLING));
+        DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout, window),
+                pending.size(), busy, now);
+        if (decision instanceof DispatchRules.WaitForApproval) {
             waitFor(rollout, "APPROVAL", "wave " + rollout.currentWave + " waits for an operator's approval");
             return;
         }
-        if (rollout.maintenanceWindow != null) {
-            MaintenanceWindow window = RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
-            if (!window.isOpen(now)) {
-                waitFor(rollout, "MAINTENANCE_WINDOW", "outside the maintenance window; it opens next at "
-                        + window.nextOpening(now).map(Instant::toString).orElse("never within a year"));
-                return;
-            }
+        if (decision instanceof DispatchRules.WaitForWindow closed) {
+            waitFor(rollout, "MAINTENANCE_WINDOW", "outside the maintenance window; it opens next at "
+                    + closed.opensAt().map(Instant::toString).orElse("never within a year"));
+            return;
         }
         if (rollout.waitingFor != null) {
             timeline.record(rollout, "system", "DISPATCHING", "no longer waiting for " + rollout.waitingFor);
             rollout.waitingFor = null;
         }
-        if (rollout.maxConcurrent != null) {
-            long busy = Deployment.count("rolloutId = ?1 and state in ?2", rollout.id,
-                    List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING, DeploymentState.INSTALLING));
-            int room = (int) Math.max(0, rollout.maxConcurrent - busy);
-            pending = pending.subList(0, Math.min(room, pending.size()));
-        }
+        pending = pending.subList(0, ((DispatchRules.Dispatch) decision).machines());
         Release release = Release.findById(rollout.releaseId);
         ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
                 release.sizeBytes, release.manifest, release.signature, release.keyId, release.systemPath);
@@ -325,21 +325,18 @@ public class RolloutEngine {
         if (!filter.machineIds().isEmpty()) {
             return;
         }
-        java.util.Set<String> known = new java.util.HashSet<>(em.createQuery(
-                        "select d.machineId from Deployment d where d.rolloutId = :id", String.class)
-                .setParameter("id", rollout.id).getResultList());
-        for (String machineId : MachineQuery.of(filter).ids(em)) {
-            if (known.add(machineId)) {
-                Deployment d = new Deployment();
-                d.rolloutId = rollout.id;
-                d.machineId = machineId;
-                d.wave = rollout.currentWave;
-                d.state = DeploymentState.PENDING;
-                d.updatedAt = now;
-                d.persist();
-                timeline.record(rollout, "system", "JOINED", machineId + " matches the target; joins wave "
-                        + rollout.currentWave);
-            }
+        List<String> inRollout = em.createQuery("select d.machineId from Deployment d where d.rolloutId = :id",
+                String.class).setParameter("id", rollout.id).getResultList();
+        for (String machineId : DispatchRules.joiners(filter, inRollout, MachineQuery.of(filter).ids(em))) {
+            Deployment d = new Deployment();
+            d.rolloutId = rollout.id;
+            d.machineId = machineId;
+            d.wave = rollout.currentWave;
+            d.state = DeploymentState.PENDING;
+            d.updatedAt = now;
+            d.persist();
+            timeline.record(rollout, "system", "JOINED", machineId + " matches the target; joins wave "
+                    + rollout.currentWave);
         }
     }
 
@@ -391,23 +388,29 @@ public class RolloutEngine {
         }
     }
 
+    /** The wave's deployments by state, counted in the database: a wave of 100,000 is not loaded to count it. */
     WaveRules.Counts counts(Rollout rollout, int wave) {
-        List<Deployment> deployments = Deployment.list("rolloutId = ?1 and wave = ?2", rollout.id, wave);
-        int succeeded = 0, errors = 0, inFlight = 0, pending = 0, cancelled = 0;
-        for (Deployment d : deployments) {
-            if (d.state == DeploymentState.SUCCEEDED) {
-                succeeded++;
-            } else if (d.state.isError()) {
-                errors++;
-            } else if (d.state == DeploymentState.PENDING) {
-                pending++;
-            } else if (d.state == DeploymentState.CANCELLED) {
-                cancelled++;
+        List<Object[]> rows = em.createQuery("select d.state, count(d) from Deployment d "
+                        + "where d.rolloutId = :id and d.wave = :wave group by d.state", Object[].class)
+                .setParameter("id", rollout.id).setParameter("wave", wave).getResultList();
+        int total = 0, succeeded = 0, errors = 0, inFlight = 0, pending = 0, cancelled = 0;
+        for (Object[] row : rows) {
+            DeploymentState state = (DeploymentState) row[0];
+            int n = ((Number) row[1]).intValue();
+            total += n;
+            if (state == DeploymentState.SUCCEEDED) {
+                succeeded += n;
+            } else if (state.isError()) {
+                errors += n;
+            } else if (state == DeploymentState.PENDING) {
+                pending += n;
+            } else if (state == DeploymentState.CANCELLED) {
+                cancelled += n;
             } else {
-                inFlight++;
+                inFlight += n;
             }
         }
-        return new WaveRules.Counts(deployments.size(), succeeded, errors, inFlight, pending, cancelled);
+        return new WaveRules.Counts(total, succeeded, errors, inFlight, pending, cancelled);
     }
 
     static RolloutPlan plan(Rollout rollout) {
