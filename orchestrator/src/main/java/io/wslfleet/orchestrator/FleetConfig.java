@@ -26,6 +26,13 @@ public interface FleetConfig {
     Duration healthRetention();
 
     /**
+     * Health history records every change of a machine's health (state, generation, system, failed units) and, while
+     * it stays the same, one report per this interval: not one row per heartbeat.
+     */
+    @WithDefault("PT1H")
+    Duration healthSampleEvery();
+
+    /**
      * Users of the API and dashboard (HTTP Basic): {@code admin} (admin, operator, viewer), {@code operator}
      * (operator, viewer), {@code viewer}. A user without a password does not exist, except {@code admin}, whose
      * password is generated and logged once at start when none is configured. Production uses OIDC instead.

@@ -12,6 +12,11 @@ import io.restassured.RestAssured;
 import io.wslfleet.orchestrator.ops.FleetMetrics;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.Fixtures;
+import io.wslfleet.orchestrator.support.TestBus;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.Inventory;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,6 +26,8 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
 
 /** Health checks for Kafka and the database, Prometheus metrics, and the health-history retention. */
 @QuarkusTest
@@ -75,5 +82,49 @@ class OpsTest {
                 "select count(*) from health_report where machine_id = ?1").setParameter(1, machine)
                 .getSingleResult()).longValue());
         assertThat(left).isEqualTo(1);
+    }
+
+    @Test
+    void healthHistoryKeepsEveryChangeAndASampleNotEveryHeartbeat() {
+        String agent = Fixtures.unique("history") + "/dev";
+        String system = Fixtures.systemPath(Fixtures.unique("history"));
+        String[] parts = agent.split("/");
+        TestBus.publish("/agent/" + agent, new AgentRegistered(agent, 1, "test", new Inventory(parts[0], parts[1],
+                parts[0], "10.0.26100", "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())));
+        long seq = 2;
+        for (String state : List.of("running", "running", "running", "degraded", "degraded", "running")) {
+            List<String> failed = state.equals("degraded") ? List.of("docker.service") : List.of();
+            TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, seq++,
+                    new Health("NixOS", state, failed, 1, system, Instant.now())));
+        }
+        awaitSequence(agent, 7);
+        // the first report, the change to degraded and the change back: not one row per heartbeat
+        assertThat(reportStates(agent)).containsExactly("healthy", "degraded", "healthy");
+
+        // unchanged health is sampled again once the interval has passed since the last report
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                        "update machine set health_reported_at = health_reported_at - interval '2 hours' where id = ?1")
+                .setParameter(1, agent).executeUpdate());
+        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 8,
+                new Health("NixOS", "running", List.of(), 1, system, Instant.now())));
+        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 9,
+                new Health("NixOS", "running", List.of(), 1, system, Instant.now())));
+        awaitSequence(agent, 9);
+        assertThat(reportStates(agent)).containsExactly("healthy", "degraded", "healthy", "healthy");
+    }
+
+    private void awaitSequence(String agent, long sequence) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> QuarkusTransaction.requiringNew().call(() -> {
+            List<?> seen = em.createNativeQuery("select last_sequence from machine where id = ?1")
+                    .setParameter(1, agent).getResultList();
+            return !seen.isEmpty() && ((Number) seen.get(0)).longValue() >= sequence;
+        }));
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> reportStates(String agent) {
+        return QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
+                        "select state from health_report where machine_id = ?1 order by id")
+                .setParameter(1, agent).getResultList());
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.orchestrator.bus;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.wslfleet.orchestrator.machine.MachineRegistry;
@@ -20,6 +22,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +45,8 @@ public class EventConsumers {
     EntityManager em;
     @Inject
     Clock clock;
+    @Inject
+    MeterRegistry registry;
 
     @Incoming(Topics.AGENT_EVENTS)
     @Blocking(ordered = true)
@@ -71,11 +76,16 @@ public class EventConsumers {
         long backoffMs = 100;
         for (int attempt = 1; ; attempt++) {
             try {
-                QuarkusTransaction.requiringNew().run(() -> {
-                    if (firstTime(event.id(), record.topic())) {
-                        apply.accept(event);
+                boolean applied = QuarkusTransaction.requiringNew().call(() -> {
+                    if (!firstTime(event.id(), record.topic())) {
+                        return false;
                     }
+                    apply.accept(event);
+                    return true;
                 });
+                if (applied) {
+                    latency(record.topic()).record(Duration.between(event.time(), clock.instant()));
+                }
                 return;
             } catch (RuntimeException e) {
                 if (attempt == ATTEMPTS) {
@@ -88,6 +98,16 @@ public class EventConsumers {
                 backoffMs = Math.min(backoffMs * 2, 5_000);
             }
         }
+    }
+
+    /**
+     * Event-to-database latency: from the event's {@code ce_time} (when its producer made it) to its effect committed
+     * here. With the producer's clock in it, so only as exact as the clocks agree; a growing value is a consumer
+     * falling behind.
+     */
+    private Timer latency(String topic) {
+        return Timer.builder("fleet.events.latency").description("event time to its effect committed")
+                .tag("topic", topic).publishPercentiles(0.5, 0.9, 0.99).register(registry);
     }
 
     /** Records the event id; false when it was processed before (a redelivery), in which case nothing is applied. */

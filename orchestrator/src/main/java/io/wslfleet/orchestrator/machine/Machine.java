@@ -56,4 +56,7 @@ public class Machine extends PanacheEntityBase {
     public Instant lastSeenAt;
     @Column(name = "health_checked_at")
     public Instant healthCheckedAt;
+    /** When the last health report row was written for this machine (history keeps changes and samples). */
+    @Column(name = "health_reported_at")
+    public Instant healthReportedAt;
 }

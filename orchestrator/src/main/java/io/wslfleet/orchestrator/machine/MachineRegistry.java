@@ -3,6 +3,7 @@ package io.wslfleet.orchestrator.machine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Json;
@@ -40,6 +41,8 @@ public class MachineRegistry {
     Clock clock;
     @Inject
     RolloutEngine rollouts;
+    @Inject
+    FleetConfig config;
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(CloudEvent<? extends AgentEvent> event) {
@@ -117,6 +120,7 @@ public class MachineRegistry {
 
     private void applyHealth(Machine machine, Health health, Instant now) {
         HealthState state = HealthState.fromSystemState(health.systemState());
+        String before = healthSignature(machine);
         machine.healthState = state.wire();
         machine.failedUnits = health.failedUnits().isEmpty() ? null : String.join(" ", health.failedUnits());
         machine.healthCheckedAt = now;
@@ -132,14 +136,25 @@ public class MachineRegistry {
             machine.currentSystemPath = health.systemPath();
             machine.currentReleaseId = Release.bySystemPath(health.systemPath()).map(r -> r.id).orElse(null);
         }
+        boolean changed = !before.equals(healthSignature(machine));
+        boolean due = machine.healthReportedAt == null
+                || !now.isBefore(machine.healthReportedAt.plus(config.healthSampleEvery()));
+        if (!changed && !due) {
+            return;
+        }
         HealthReport report = new HealthReport();
         report.machineId = machine.id;
         report.reportedAt = now;
         report.state = state.wire();
-        report.generation = health.generation();
-        report.systemPath = health.systemPath();
+        report.generation = machine.currentGeneration;
+        report.systemPath = machine.currentSystemPath;
         report.failedUnits = machine.failedUnits;
         report.persist();
+        machine.healthReportedAt = now;
+    }
+
+    private static String healthSignature(Machine m) {
+        return m.healthState + "|" + m.currentGeneration + "|" + m.currentSystemPath + "|" + m.failedUnits;
     }
 
     public static Map<String, String> labels(Machine machine) {
