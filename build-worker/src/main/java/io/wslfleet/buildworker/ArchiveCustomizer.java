@@ -17,7 +17,6 @@ import java.util.function.LongConsumer;
 
 import io.wslfleet.protocol.events.BuildRequested;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.io.input.BoundedInputStream;
@@ -28,7 +27,8 @@ import org.apache.commons.io.input.BoundedInputStream;
  * {@code /etc/wsl.conf}, and the {@code defaultName} set in {@code /etc/wsl-distribution.conf}. Every other entry is
  * copied with its header as read: name, mode, numeric owner, mtime, symlink target, type and PAX records. A replaced
  * file keeps its entry's mode, owner and mtime; added files (and missing parent directories) are appended, mode
- * 0644 / 0755, owner 0, mtime 1.
+ * 0644 / 0755, owner 0, mtime 1. Sizes over 8 GiB are written as PAX records. A sparse entry is refused
+ * ({@link SparseRefusingTarInputStream}): it could only be written back with its holes filled in.
  */
 public final class ArchiveCustomizer {
 
@@ -73,7 +73,7 @@ public final class ArchiveCustomizer {
         List<String> replaced = new ArrayList<>();
         Set<String> directories = new HashSet<>();
         try (var gz = GzipCompressorInputStream.builder().setInputStream(input).setDecompressConcatenated(true).get();
-             var tarIn = new TarArchiveInputStream(new ExpansionGuard(gz, counted::getCount, limits), "UTF-8");
+             var tarIn = new SparseRefusingTarInputStream(new ExpansionGuard(gz, counted::getCount, limits));
              var tarOut = new TarArchiveOutputStream(ReproducibleGzip.over(out), "UTF-8")) {
             tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             tarOut.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);

@@ -14,18 +14,18 @@ import java.util.regex.Pattern;
 
 import io.wslfleet.protocol.events.NixosMetadata;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * Reads a {@code nixos.wsl} once, as a stream, and either refuses it with a {@link InvalidArchiveException} naming
  * what is wrong, or returns its {@link NixosMetadata}. Refused: anything but gzip, a truncated or corrupt stream,
- * absolute names or names with {@code ..}, hard links, more entries / bytes / expansion than the {@link Limits}
- * (checked while reading, so a decompression bomb is stopped early), and anything that is not a NixOS-WSL root:
- * {@code /etc/wsl-distribution.conf} must parse, {@code /nix/var/nix/profiles/system} must lead through
- * {@code system-N-link} to a {@code /nix/store/…-nixos-system-<host>-<version>} present in the archive, and
- * {@code /bin/nixos-wsl-recovery} must be a regular file.
+ * absolute names or names with {@code ..}, hard links, sparse files ({@link SparseRefusingTarInputStream}), more
+ * entries / bytes / expansion than the {@link Limits} (checked while reading, so a decompression bomb is stopped
+ * early), and anything that is not a NixOS-WSL root: {@code /etc/wsl-distribution.conf} must parse,
+ * {@code /nix/var/nix/profiles/system} must lead through {@code system-N-link} to a
+ * {@code /nix/store/…-nixos-system-<host>-<version>} present in the archive, and {@code /bin/nixos-wsl-recovery} must
+ * be a regular file.
  */
 public final class ArchiveInspector {
 
@@ -58,7 +58,7 @@ public final class ArchiveInspector {
         long entries = 0;
         long uncompressed = 0;
         try (var gz = GzipCompressorInputStream.builder().setInputStream(buffered).setDecompressConcatenated(true).get();
-             var tar = new TarArchiveInputStream(new ExpansionGuard(gz, counted::getCount, limits), "UTF-8")) {
+             var tar = new SparseRefusingTarInputStream(new ExpansionGuard(gz, counted::getCount, limits))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
                 entries++;

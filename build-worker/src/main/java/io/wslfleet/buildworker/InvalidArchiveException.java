@@ -7,4 +7,9 @@ public final class InvalidArchiveException extends IOException {
     public InvalidArchiveException(String message) {
         super(message);
     }
+
+    /** With the library's own failure as the cause, when the message explains it better than the library can. */
+    public InvalidArchiveException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

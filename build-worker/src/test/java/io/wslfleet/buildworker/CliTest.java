@@ -55,6 +55,14 @@ class CliTest {
 
         Files.write(packed, java.util.Arrays.copyOf(Files.readAllBytes(packed), 100));
         assertThat(run(new StringBuilder(), "inspect", packed.toString())).isEqualTo(2);
+
+        // a refused customisation leaves nothing under the output's name, not even a readable part of it
+        Path custom = tmp.resolve("custom.wsl");
+        assertThat(run(new StringBuilder(), "customize", packed.toString(), custom.toString(), "--default-name", "X"))
+                .isEqualTo(2);
+        assertThat(custom).doesNotExist();
+        assertThat(tmp.resolve("custom.wsl.sha256")).doesNotExist();
+        assertThat(tmp.resolve("custom.wsl.part")).doesNotExist();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.wslfleet.buildworker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,14 @@ class CustomizeTest {
 
     /** GNU tar, as upstream packs: sorted names, mtime 1, numeric owners. */
     private Path upstreamArchive() throws Exception {
+        upstreamRoot();
+        Path archive = tmp.resolve("nixos.wsl");
+        Files.write(archive, TarFixtures.gnuTarGz(tmp.resolve("root"), ""));
+        return archive;
+    }
+
+    /** An upstream-shaped root with the awkward cases: long names, setuid, sticky, non-ASCII, symlinks, owners. */
+    private Path upstreamRoot() throws Exception {
         Path root = tmp.resolve("root");
         DemoRoot.create(root, "nixos", "25.05.20250601.abcdef0", 1, DemoRoot.Fault.NONE);
         String longDir = "d".repeat(60) + "/" + "e".repeat(60);
@@ -49,9 +58,7 @@ class CustomizeTest {
         Files.writeString(root.resolve("etc/motd-ünïcödé"), "grüße");
         Files.createSymbolicLink(root.resolve("etc/localtime"), Path.of("/etc/zoneinfo/UTC"));
         run(root, "chown", "-h", "1000:100", root.resolve("home/nixos").toString());
-        Path archive = tmp.resolve("nixos.wsl");
-        run(tmp, "sh", "-c", "tar -C root --sort=name --mtime=@1 --numeric-owner --hard-dereference -cf - . | gzip -9n > nixos.wsl");
-        return archive;
+        return root;
     }
 
     private List<String> listing(Path archive) throws Exception {
@@ -115,6 +122,70 @@ class CustomizeTest {
         ArchiveCustomizer.customize(new ByteArrayInputStream(Files.readAllBytes(input)), a, customization);
         ArchiveCustomizer.customize(new ByteArrayInputStream(Files.readAllBytes(input)), b, customization);
         assertThat(a.toByteArray()).isEqualTo(b.toByteArray());
+    }
+
+    /**
+     * A sparse file in the upstream image ({@code tar --sparse}, old GNU or PAX format, 9 GiB or 256 MiB, with a name
+     * too long for the ustar field) is refused by name, and nothing of it reaches the output: a sparse entry cannot be
+     * written back as one, and writing its holes out as zeros is the expansion the limits are there to stop.
+     */
+    @Test
+    void aSparseFileIsRefusedByNameAndNothingOfItIsWritten() throws Exception {
+        Path root = upstreamRoot();
+        String name = "/nix/store/" + "d".repeat(60) + "/" + "e".repeat(60) + "/swap.img";
+        var customization = new BuildRequested.Customization(Map.of("/etc/issue", "Corp\n"), "Corp", Map.of());
+        for (String size : List.of("9G", "256M")) {
+            TarFixtures.sparseFile(root.resolve(name.substring(1)), size);
+            for (String format : List.of("gnu", "posix")) {
+                byte[] input = TarFixtures.gnuTarGz(root, "--sparse --format=" + format);
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(input), out, customization))
+                        .as(size + " " + format).isInstanceOf(InvalidArchiveException.class)
+                        .hasMessage(name + " is a sparse file (tar --sparse): sparse entries are not supported,"
+                                + " a nixos.wsl is packed without --sparse");
+                assertThat(out.size()).isLessThan(1 << 20);
+                Path partial = tmp.resolve("partial.wsl");
+                Files.write(partial, out.toByteArray());
+                assertThat(listingOfWhatIsThere(partial)).noneMatch(l -> l.contains("swap.img"));
+            }
+        }
+    }
+
+    /**
+     * A file over 8 GiB keeps its declared size, whether GNU tar declared it in a PAX {@code size} record or as a GNU
+     * base-256 number (the output declares it in PAX), within the default limits. Only the header is checked: the
+     * whole entry through the customiser means inflating, copying and deflating 9 GiB (about a minute on two cores,
+     * and 9 GiB of zeros, the only content cheap to make, is also beyond the 200:1 expansion limit). So GNU tar's
+     * output is cut after the headers: the customiser copies the header and fails where the input ends, and GNU tar
+     * lists the header it wrote as it lists the input's.
+     */
+    @Test
+    void aFileOver8GiBKeepsItsDeclaredSize() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("nine"));
+        run(dir, "truncate", "-s", "9G", "big");
+        for (String format : List.of("posix", "gnu")) {
+            Path input = tmp.resolve(format + ".wsl");
+            Files.write(input, TarFixtures.sh(dir, "tar --format=" + format + " --mtime=@1 --numeric-owner -cf - big"
+                    + " 2>/dev/null | head -c 10240 | gzip -n"));
+            Path output = tmp.resolve(format + "-custom.wsl");
+            try (InputStream in = Files.newInputStream(input); var out = Files.newOutputStream(output)) {
+                assertThatThrownBy(() -> ArchiveCustomizer.customize(in, out,
+                        new BuildRequested.Customization(null, "Corp", null))).as(format)
+                        .isNotInstanceOf(InvalidArchiveException.class).hasMessageContaining("Truncated");
+            }
+            List<String> before = listingOfWhatIsThere(input);
+            assertThat(before).singleElement().asString().contains(" 9663676416 ").endsWith(" big");
+            assertThat(listingOfWhatIsThere(output)).as(format).isEqualTo(before);
+        }
+    }
+
+    /** {@code tar -tvv} of an archive that may be cut short: the entries GNU tar got to, without its complaints. */
+    private List<String> listingOfWhatIsThere(Path archive) throws Exception {
+        Process p = new ProcessBuilder("tar", "--numeric-owner", "-tvvzf", archive.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out.isEmpty() ? List.of() : List.of(out.split("\n"));
     }
 
     @Test

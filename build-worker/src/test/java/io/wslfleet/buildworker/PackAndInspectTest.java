@@ -7,12 +7,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 
+import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.NixosMetadata;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -148,6 +151,13 @@ class PackAndInspectTest {
                 .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("decompression bomb");
     }
 
+    /**
+     * The declared size is checked at the header, before the content. Beyond the 8 GiB an ustar size field holds,
+     * GNU tar declares it in a PAX {@code size} record ({@code --format=posix}) or as a base-256 number
+     * ({@code --format=gnu}): both are read as the size, so a 9 GiB file is refused for it, by the inspector and the
+     * customiser alike. GNU tar's output is cut after the headers (a test does not write 9 GiB): were the size not
+     * checked first, the refusal would be for the truncation.
+     */
     @Test
     void anEntryDeclaringMoreThanTheLimitIsRefusedBeforeItsContent() throws Exception {
         byte[] archive = tarGz(entry("./big", "x".repeat(5000)));
@@ -158,6 +168,55 @@ class PackAndInspectTest {
         assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(many),
                 new ArchiveInspector.Limits(2, 4096, 200)))
                 .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("more than 2 entries");
+
+        Path dir = Files.createDirectories(tmp.resolve("nine"));
+        TarFixtures.sh(dir, "truncate -s 9G big");
+        var limits = new ArchiveInspector.Limits(100, 8L << 30, 200);
+        String refusal = "/big declares 9663676416 bytes, more than the 8589934592 bytes allowed uncompressed";
+        for (String format : List.of("posix", "gnu")) {
+            byte[] headers = TarFixtures.sh(dir, "tar --format=" + format + " --mtime=@1 --numeric-owner -cf - big"
+                    + " 2>/dev/null | head -c 10240 | gzip -n");
+            byte[] tar = new GZIPInputStream(new ByteArrayInputStream(headers)).readAllBytes();
+            if (format.equals("posix")) {
+                assertThat(new String(tar, StandardCharsets.ISO_8859_1)).contains(" size=9663676416\n");
+            } else {
+                assertThat(tar[124] & 0xff).as("base-256 size field").isEqualTo(0x80);
+            }
+            assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(headers), limits)).as(format)
+                    .isInstanceOf(InvalidArchiveException.class).hasMessage(refusal);
+            assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(headers),
+                    OutputStream.nullOutputStream(), new BuildRequested.Customization(null, "Corp", null), limits,
+                    read -> { })).as(format)
+                    .isInstanceOf(InvalidArchiveException.class).hasMessage(refusal);
+        }
+    }
+
+    /**
+     * A sparse file ({@code tar --sparse}) in an otherwise valid root is refused by name, in each format GNU tar
+     * writes it (old GNU, PAX 1.0, PAX 0.1) and at any size: at 9 GiB Commons Compress cannot parse its headers at
+     * all; at 256 MiB it reads them and would fill in the holes above the expansion guard, past the 64 MiB these
+     * limits allow. {@code --sparse} on a file without holes stores an ordinary file, which passes.
+     */
+    @Test
+    void aSparseFileIsRefusedByNameWhateverItsFormatAndSize() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Path disk = Files.createDirectories(root.resolve("var/lib")).resolve("disk.img");
+        var limits = new ArchiveInspector.Limits(10_000, 64L << 20, 200);
+        for (String size : List.of("9G", "256M")) {
+            TarFixtures.sparseFile(disk, size);
+            for (String format : List.of("--format=gnu", "--format=posix", "--format=posix --sparse-version=0.1")) {
+                byte[] archive = TarFixtures.gnuTarGz(root, "--sparse " + format);
+                assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(archive), limits))
+                        .as(size + " " + format).isInstanceOf(InvalidArchiveException.class)
+                        .hasMessage("/var/lib/disk.img is a sparse file (tar --sparse): sparse entries are not"
+                                + " supported, a nixos.wsl is packed without --sparse");
+            }
+        }
+        Files.delete(disk);
+        Files.writeString(disk, "no holes");
+        byte[] plain = TarFixtures.gnuTarGz(root, "--sparse --format=posix");
+        assertThat(ArchiveInspector.inspect(new ByteArrayInputStream(plain), limits).hostName()).isEqualTo("h");
     }
 
     @Test

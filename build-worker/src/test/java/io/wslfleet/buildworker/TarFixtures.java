@@ -3,6 +3,8 @@ package io.wslfleet.buildworker;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -59,5 +61,40 @@ final class TarFixtures {
             tar.closeArchiveEntry();
         }
         return bomb.toByteArray();
+    }
+
+    /**
+     * Runs {@code script} with {@code sh -c} in {@code dir} (GNU tar, gzip, truncate as independent producers) and
+     * returns its standard output; a non-zero exit fails with its standard error.
+     */
+    static byte[] sh(Path dir, String script) throws IOException, InterruptedException {
+        Path stderr = Files.createTempFile("sh-", ".err");
+        try {
+            Process p = new ProcessBuilder("sh", "-c", script).directory(dir.toFile())
+                    .redirectError(stderr.toFile()).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (p.waitFor() != 0) {
+                throw new IOException(script + " exited " + p.exitValue() + ": " + Files.readString(stderr));
+            }
+            return out;
+        } finally {
+            Files.delete(stderr);
+        }
+    }
+
+    /** {@code root} packed by GNU tar + gzip as upstream does (sorted names, mtime 1, numeric owners) + {@code options}. */
+    static byte[] gnuTarGz(Path root, String options) throws IOException, InterruptedException {
+        return sh(root, "tar --sort=name --mtime=@1 --numeric-owner --hard-dereference " + options + " -cf - . | gzip -n");
+    }
+
+    /**
+     * A sparse file of {@code size} ({@code truncate} syntax: 9G, 256M) with a few bytes of data in the middle: it
+     * takes one block of disk, whatever its size.
+     */
+    static void sparseFile(Path file, String size) throws IOException, InterruptedException {
+        Files.deleteIfExists(file);
+        sh(file.getParent(), "truncate -s " + size + " " + file.getFileName()
+                + " && printf data | dd of=" + file.getFileName() + " bs=4096 seek=$(( $(stat -c %s "
+                + file.getFileName() + ") / 8192 )) conv=notrunc 2>/dev/null");
     }
 }

@@ -104,10 +104,28 @@ public final class BuildWorkerCli {
             var customization = new io.wslfleet.protocol.events.BuildRequested.Customization(contents, defaultName, wslConf);
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             io.wslfleet.buildworker.ArchiveCustomizer.Changes changes;
-            try (InputStream in = Files.newInputStream(input);
-                 OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(output), sha)) {
-                changes = io.wslfleet.buildworker.ArchiveCustomizer.customize(in, out, customization);
+            // written beside the output and renamed when complete: a refused input leaves no file under its name
+            Path partial = output.resolveSibling(output.getFileName() + ".part");
+            try (InputStream in = Files.newInputStream(input)) {
+                // as the worker does: the upstream image is validated whole before anything is written
+                ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+            } catch (InvalidArchiveException e) {
+                System.err.println("refused: " + e.getMessage());
+                return 2;
             }
+            try (InputStream in = Files.newInputStream(input);
+                 OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(partial), sha)) {
+                changes = io.wslfleet.buildworker.ArchiveCustomizer.customize(in, out, customization);
+            } catch (InvalidArchiveException e) {
+                Files.deleteIfExists(partial);
+                System.err.println("refused: " + e.getMessage());
+                return 2;
+            } catch (Exception e) {
+                Files.deleteIfExists(partial);
+                throw e;
+            }
+            Files.move(partial, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             String hex = HexFormat.of().formatHex(sha.digest());
             Files.writeString(output.resolveSibling(output.getFileName() + ".sha256"), hex + "  " + output.getFileName() + "\n");
             System.out.println("replaced " + changes.replaced() + ", added " + changes.added());
