@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,6 +30,7 @@ import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.EventData;
 import io.wslfleet.protocol.events.HealthCheckCommand;
 import io.wslfleet.protocol.events.Health;
+import io.wslfleet.protocol.events.Inventory;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.RollbackCommand;
 import io.wslfleet.protocol.events.UpgradeCommand;
@@ -39,6 +41,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -71,6 +74,7 @@ public final class Agent implements AutoCloseable {
         return t;
     });
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Object sendLock = new Object();
     private final AtomicReference<Health> lastHealth = new AtomicReference<>();
     private final Thread loop;
     private final String source;
@@ -124,8 +128,8 @@ public final class Agent implements AutoCloseable {
             return;
         }
         LOG.warning("a change was in flight when the agent stopped: " + change.get());
-        DistroOps.Steps steps = (step, done, total, message) -> send(new CommandProgress(config.agentId(),
-                state.nextSequence(), change.get().commandId(), step, done, total, message));
+        DistroOps.Steps steps = (step, done, total, message) -> send(seq -> new CommandProgress(config.agentId(),
+                seq, change.get().commandId(), step, done, total, message));
         DistroOps.Outcome outcome;
         try {
             outcome = ops.recover(change.get(), steps);
@@ -134,12 +138,12 @@ public final class Agent implements AutoCloseable {
                     "recovery after restart failed: " + e.getMessage(), safeHealth(change.get().distro()), null,
                     List.of(), null);
         }
-        CommandResult result = new CommandResult(config.agentId(), state.nextSequence(), change.get().commandId(),
+        CommandResult result = new CommandResult(config.agentId(), 0, change.get().commandId(),
                 EventType.UPGRADE_COMMAND.ceType(), outcome.outcome(), outcome.reason(), outcome.message(),
                 outcome.health(), outcome.failedGeneration(), outcome.failedUnits(), outcome.logTail());
         state.saveResult(result);
         state.endChange();
-        send(result);
+        send(result::withSequence);
     }
 
     /** The partition the default partitioner gives a key: murmur2, positive, modulo the partition count. */
@@ -147,15 +151,29 @@ public final class Agent implements AutoCloseable {
         return Utils.toPositive(Utils.murmur2(key.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
+    /**
+     * Reads this agent's partition for as long as the agent runs. A broker that stays away longer than the client's
+     * timeouts makes {@code poll} or {@code commitSync} throw: the loop waits and carries on, seeking back to the
+     * first record whose offset was not committed, so a command is neither lost nor (thanks to the stored results)
+     * executed twice.
+     */
     private void run() {
         try {
             while (running.get()) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (config.agentId().equals(record.key())) {
-                        handle(record);
+                try {
+                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                        if (config.agentId().equals(record.key())) {
+                            handle(record);
+                        }
+                        consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
+                                new OffsetAndMetadata(record.offset() + 1)));
                     }
-                    consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
-                            new OffsetAndMetadata(record.offset() + 1)));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (KafkaException e) {
+                    LOG.log(Level.WARNING, "broker unreachable for commands, retrying: " + e.getMessage());
+                    rewindToCommitted();
+                    pause(Duration.ofSeconds(5));
                 }
             }
         } catch (WakeupException e) {
@@ -166,6 +184,29 @@ public final class Agent implements AutoCloseable {
             LOG.log(Level.SEVERE, "command loop stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** After a failed commit, the records after the last committed offset are read again (results are stored). */
+    private void rewindToCommitted() {
+        try {
+            for (TopicPartition partition : consumer.assignment()) {
+                OffsetAndMetadata committed = consumer.committed(java.util.Set.of(partition)).get(partition);
+                if (committed != null) {
+                    consumer.seek(partition, committed.offset());
+                }
+            }
+        } catch (KafkaException e) {
+            // still unreachable: the position stays where it was; a command read twice is answered from its result
+        }
+    }
+
+    private void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running.set(false);
         }
     }
 
@@ -183,13 +224,13 @@ public final class Agent implements AutoCloseable {
         var previous = state.result(command.commandId());
         if (previous.isPresent()) {
             LOG.info("command " + command.commandId() + " already done: re-sending its result");
-            send(previous.get().withSequence(state.nextSequence()));
+            send(previous.get()::withSequence);
             return;
         }
         CommandResult result = execute(command);
         state.saveResult(result);
         state.endChange();
-        send(result);
+        send(result::withSequence);
         if (result.health() != null) {
             lastHealth.set(result.health());
         }
@@ -203,7 +244,7 @@ public final class Agent implements AutoCloseable {
                     "received after its deadline " + command.deadline(), null, null, List.of(), null));
         }
         DistroOps.Steps steps = (step, done, total, message) ->
-                send(new CommandProgress(config.agentId(), state.nextSequence(), command.commandId(), step, done, total, message));
+                send(seq -> new CommandProgress(config.agentId(), seq, command.commandId(), step, done, total, message));
         try {
             DistroOps.Outcome outcome;
             if (command instanceof InstallCommand install) {
@@ -244,13 +285,15 @@ public final class Agent implements AutoCloseable {
     }
 
     private CommandResult result(AgentCommand command, String type, DistroOps.Outcome o) {
-        return new CommandResult(config.agentId(), state.nextSequence(), command.commandId(), type, o.outcome(),
+        // the sequence number is given when it is sent (see send)
+        return new CommandResult(config.agentId(), 0, command.commandId(), type, o.outcome(),
                 o.reason(), o.message(), o.health(), o.failedGeneration(), o.failedUnits(), o.logTail());
     }
 
     private void register() {
         try {
-            send(new AgentRegistered(config.agentId(), state.nextSequence(), VERSION, ops.inventory()));
+            Inventory inventory = ops.inventory(); // slow (wsl.exe calls): taken before a sequence number is
+            send(seq -> new AgentRegistered(config.agentId(), seq, VERSION, inventory));
         } catch (Exception e) {
             LOG.log(Level.WARNING, "could not take the inventory", e);
         }
@@ -258,14 +301,23 @@ public final class Agent implements AutoCloseable {
 
     private void heartbeat() {
         try {
-            send(new AgentHeartbeat(config.agentId(), state.nextSequence(), lastHealth.get()));
+            Health health = lastHealth.get();
+            send(seq -> new AgentHeartbeat(config.agentId(), seq, health));
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "heartbeat failed", e);
         }
     }
 
-    private void send(EventData data) {
-        outbox.enqueue(EventCodec.toRecord(CloudEvent.of(source, data, clock)));
+    /**
+     * Takes the next sequence number and journals the event made with it in one step, so events enter the outbox in
+     * sequence order whichever thread (commands, heartbeats) sends them: the orchestrator drops an event whose
+     * sequence is not above the last it saw.
+     */
+    private void send(LongFunction<? extends EventData> withSequence) {
+        synchronized (sendLock) {
+            EventData data = withSequence.apply(state.nextSequence());
+            outbox.enqueue(EventCodec.toRecord(CloudEvent.of(source, data, clock)));
+        }
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {

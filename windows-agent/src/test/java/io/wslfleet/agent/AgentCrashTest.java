@@ -6,12 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import io.wslfleet.buildworker.DemoRoot;
-import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
@@ -19,9 +16,7 @@ import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.ReleaseRef;
 import io.wslfleet.protocol.events.UpgradeCommand;
 import io.wslfleet.protocol.events.UpgradeMode;
-import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.wslstandin.StandInFaults;
-import io.wslfleet.wslstandin.StandInLauncher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -39,22 +34,6 @@ class AgentCrashTest extends AgentTestSupport {
             agent.descendants().forEach(ProcessHandle::destroyForcibly);
             agent.destroyForcibly();
         }
-    }
-
-    private Process launch(String machine, Path wslState) throws Exception {
-        Map<String, String> env = new HashMap<>();
-        env.put("FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap());
-        env.put("FLEET_AGENT_MACHINE_ID", machine);
-        env.put("FLEET_AGENT_WINDOWS_USER", "dev");
-        env.put("FLEET_WSL_PATH", StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState).toString());
-        env.put("FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()));
-        env.put("FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString());
-        env.put("FLEET_HEARTBEAT_SECONDS", "30");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), "run")
-                .redirectErrorStream(true).redirectOutput(tmp.resolve(machine + "-agent.log").toFile());
-        pb.environment().putAll(env);
-        return pb.start();
     }
 
     private void killDuringActivation(String machine, Path wslState, String commandId) throws Exception {

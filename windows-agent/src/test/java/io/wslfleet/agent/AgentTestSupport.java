@@ -67,10 +67,17 @@ abstract class AgentTestSupport {
     static final List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
     static ReleaseRef release;
     static final List<Agent> agents = new ArrayList<>();
+    /**
+     * The broker the producer, the consumer and the agents use: the shared one, unless the test class set another
+     * before {@link #setUp()} runs, from an extension's {@code beforeAll} (see {@link BrokerOutageTest}).
+     */
+    static String bootstrap;
 
     @BeforeAll
     static void setUp() throws Exception {
-        String bootstrap = FleetInfra.shared().kafkaBootstrap();
+        if (bootstrap == null) {
+            bootstrap = FleetInfra.shared().kafkaBootstrap();
+        }
         store = new ArtifactStore(tmp.resolve("store"));
         server = new ArtifactServer(store, "127.0.0.1", 0, null);
         release = publish(store, "25.05.2", DemoRoot.Fault.NONE);
@@ -82,6 +89,7 @@ abstract class AgentTestSupport {
 
     @AfterAll
     static void tearDown() {
+        bootstrap = null; // the next test class chooses again
         agents.forEach(Agent::close);
         server.close();
         producer.close();
@@ -114,7 +122,7 @@ abstract class AgentTestSupport {
         Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
         Map<String, String> env = new java.util.HashMap<>(extra);
         env.putAll(Map.of(
-                "FLEET_KAFKA_BOOTSTRAP", FleetInfra.shared().kafkaBootstrap(),
+                "FLEET_KAFKA_BOOTSTRAP", bootstrap,
                 "FLEET_AGENT_MACHINE_ID", machine,
                 "FLEET_AGENT_WINDOWS_USER", "Dev",
                 "FLEET_WSL_PATH", wsl.toString(),
@@ -126,6 +134,23 @@ abstract class AgentTestSupport {
         Agent agent = new Agent(config).start();
         agents.add(agent);
         return agent;
+    }
+
+    /** The agent as its own process ({@code windows-agent run}), logging to {@code <tmp>/<machine>-agent.log}. */
+    static Process launch(String machine, Path wslState) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put("FLEET_KAFKA_BOOTSTRAP", bootstrap);
+        env.put("FLEET_AGENT_MACHINE_ID", machine);
+        env.put("FLEET_AGENT_WINDOWS_USER", "dev");
+        env.put("FLEET_WSL_PATH", StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState).toString());
+        env.put("FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()));
+        env.put("FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString());
+        env.put("FLEET_HEARTBEAT_SECONDS", "30");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), AgentMain.class.getName(), "run")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve(machine + "-agent.log").toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     static void send(EventData command) throws Exception {

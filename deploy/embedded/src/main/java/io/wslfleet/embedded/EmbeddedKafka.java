@@ -42,20 +42,43 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaRaftServer server;
     private final String bootstrap;
     private final Path logDir;
+    private final Path dir;
+    private final int brokerPort;
+    private final int controllerPort;
 
-    private EmbeddedKafka(KafkaRaftServer server, String bootstrap, Path logDir) {
+    private EmbeddedKafka(KafkaRaftServer server, String bootstrap, Path logDir, Path dir, int brokerPort,
+                          int controllerPort) {
         this.server = server;
         this.bootstrap = bootstrap;
         this.logDir = logDir;
+        this.dir = dir;
+        this.brokerPort = brokerPort;
+        this.controllerPort = controllerPort;
     }
 
     /** Formats {@code dir} (which must be empty or absent) and starts a broker on it. */
     public static EmbeddedKafka start(Path dir) {
         try {
+            return start(dir, freePort(), freePort(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded Kafka broker in " + dir, e);
+        }
+    }
+
+    /**
+     * Starts a broker on {@code dir} listening on the given ports. The log directory is formatted only when it is
+     * not formatted yet: a broker that was {@linkplain #close() closed} starts again on the same data (topics,
+     * records, committed offsets), e.g. {@code EmbeddedKafka.start(old.dir(), old.brokerPort(), old.controllerPort())}
+     * to bring a stopped broker back where its clients expect it.
+     */
+    public static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort) {
+        return start(dir, brokerPort, controllerPort, true);
+    }
+
+    private static EmbeddedKafka start(Path dir, int brokerPort, int controllerPort, boolean reuseStorage) {
+        try {
             Files.createDirectories(dir);
             Path logDir = dir.resolve("kraft-logs");
-            int brokerPort = freePort();
-            int controllerPort = freePort();
             Properties props = new Properties();
             props.put("process.roles", "broker,controller");
             props.put("node.id", "1");
@@ -87,17 +110,25 @@ public final class EmbeddedKafka implements AutoCloseable {
             try (var out = Files.newBufferedWriter(configFile, StandardCharsets.UTF_8)) {
                 props.store(out, "WSL Fleet embedded broker");
             }
-            format(configFile);
+            if (!reuseStorage || !isFormatted(logDir)) {
+                format(configFile);
+            }
 
             KafkaConfig config = KafkaConfig.fromProps(props, false);
             KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
             server.startup();
-            EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, logDir);
+            EmbeddedKafka kafka = new EmbeddedKafka(server, "127.0.0.1:" + brokerPort, logDir, dir, brokerPort,
+                    controllerPort);
             kafka.awaitReady();
             return kafka;
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the embedded Kafka broker in " + dir, e);
         }
+    }
+
+    /** {@code kafka-storage.sh format} writes {@code meta.properties} into the log directory (also the metadata one). */
+    private static boolean isFormatted(Path logDir) {
+        return Files.isRegularFile(logDir.resolve("meta.properties"));
     }
 
     private static void format(Path configFile) {
@@ -165,6 +196,19 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public Path logDir() {
         return logDir;
+    }
+
+    /** The directory the broker was started on (its config and log directory are inside). */
+    public Path dir() {
+        return dir;
+    }
+
+    public int brokerPort() {
+        return brokerPort;
+    }
+
+    public int controllerPort() {
+        return controllerPort;
     }
 
     @Override
