@@ -72,5 +72,12 @@ public interface FleetConfig {
         /** How often deadlines, soak times and waves are re-evaluated ({@code fleet.rollout.tick-every}). */
         @WithDefault("1s")
         String tickEvery();
+
+        /**
+         * At most this many machines commanded by one tick of one rollout: a wave of 100,000 goes out over a few
+         * ticks in bounded transactions, never one transaction holding the rollout's lock for minutes.
+         */
+        @WithDefault("5000")
+        int dispatchBatch();
     }
 }

@@ -2,7 +2,7 @@ package io.wslfleet.orchestrator.machine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.CloudEvent;
@@ -17,6 +17,7 @@ import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.Inventory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -24,6 +25,7 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,6 +45,25 @@ public class MachineRegistry {
     RolloutEngine rollouts;
     @Inject
     FleetConfig config;
+    @Inject
+    ReleaseCatalog releases;
+
+    @Inject
+    EntityManager em;
+
+    /**
+     * Locks the machines a batch of events is about, in one statement and in id order (so instances side by side
+     * lock in the same order), and keeps them in the persistence context for {@link #apply}.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void lockAll(List<String> agentIds) {
+        List<String> ids = agentIds.stream().filter(java.util.Objects::nonNull).distinct().sorted().toList();
+        for (int from = 0; from < ids.size(); from += 1000) {
+            em.createQuery("from Machine m where m.id in :ids order by m.id", Machine.class)
+                    .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + 1000)))
+                    .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
+        }
+    }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(CloudEvent<? extends AgentEvent> event) {
@@ -114,7 +135,7 @@ public class MachineRegistry {
             machine.distroState = distro.state();
             machine.currentGeneration = distro.currentGeneration();
             machine.currentSystemPath = distro.currentSystemPath();
-            machine.currentReleaseId = Release.bySystemPath(distro.currentSystemPath()).map(r -> r.id).orElse(null);
+            machine.currentReleaseId = releases.idOf(distro.currentSystemPath());
         }
     }
 
@@ -134,7 +155,7 @@ public class MachineRegistry {
         } else if (health.systemPath() != null) {
             machine.currentGeneration = health.generation();
             machine.currentSystemPath = health.systemPath();
-            machine.currentReleaseId = Release.bySystemPath(health.systemPath()).map(r -> r.id).orElse(null);
+            machine.currentReleaseId = releases.idOf(health.systemPath());
         }
         boolean changed = !before.equals(healthSignature(machine));
         boolean due = machine.healthReportedAt == null

@@ -12,6 +12,10 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 
 /** Records releases and build progress from {@code fleet.artifacts}, and requests builds. */
@@ -21,6 +25,41 @@ public class ReleaseCatalog {
     Clock clock;
     @Inject
     Outbox outbox;
+
+    /** Releases never change their system: a path once found stays found. */
+    private final Map<String, String> releaseBySystem = new ConcurrentHashMap<>();
+    /** Paths with no release, not asked again until the instant given (another instance may record the release). */
+    private final Map<String, Instant> unknownUntil = new ConcurrentHashMap<>();
+
+    /**
+     * The release whose system is {@code systemPath}, or null: asked on every heartbeat, so answered from memory,
+     * and for a path without a release at most every 10 seconds from the database.
+     */
+    public String idOf(String systemPath) {
+        if (systemPath == null) {
+            return null;
+        }
+        String known = releaseBySystem.get(systemPath);
+        if (known != null) {
+            return known;
+        }
+        Instant now = clock.instant();
+        Instant until = unknownUntil.get(systemPath);
+        if (until != null && now.isBefore(until)) {
+            return null;
+        }
+        Optional<Release> release = Release.bySystemPath(systemPath);
+        if (release.isPresent()) {
+            releaseBySystem.put(systemPath, release.get().id);
+            unknownUntil.remove(systemPath);
+            return release.get().id;
+        }
+        if (unknownUntil.size() > 10_000) {
+            unknownUntil.clear();
+        }
+        unknownUntil.put(systemPath, now.plusSeconds(10));
+        return null;
+    }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void apply(CloudEvent<? extends BuildEvent> event) {
@@ -49,6 +88,7 @@ public class ReleaseCatalog {
     }
 
     private void record(ReleasePublished published) {
+        unknownUntil.remove(published.nixos().systemPath());
         if (Release.findById(published.releaseId()) == null) {
             Release r = new Release();
             r.id = published.releaseId();

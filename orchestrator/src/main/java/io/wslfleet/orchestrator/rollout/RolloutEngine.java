@@ -28,7 +28,10 @@ import org.jboss.logging.Logger;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -57,7 +60,11 @@ public class RolloutEngine {
     @Transactional(Transactional.TxType.MANDATORY)
     public void onProgress(Machine machine, CommandProgress progress) {
         Deployment d = byCommand(progress.commandId());
-        if (d == null || d.state.terminal()) {
+        if (d == null) {
+            return;
+        }
+        lockRolloutOf(d);
+        if (d.state.terminal()) {
             return;
         }
         DeploymentState next = DeploymentState.forStep(progress.step());
@@ -74,13 +81,13 @@ public class RolloutEngine {
     public void onResult(Machine machine, CommandResult result) {
         Deployment d = byCommand(result.commandId());
         if (d != null) {
-            Rollout rollout = lock(d.rolloutId);
+            Rollout rollout = lockRolloutOf(d);
             applyResult(rollout, d, result);
             return;
         }
         Deployment rolledBack = Deployment.find("rollbackCommandId", result.commandId()).firstResult();
         if (rolledBack != null) {
-            lock(rolledBack.rolloutId);
+            lockRolloutOf(rolledBack);
             boolean back = result.outcome() == CommandOutcome.SUCCEEDED;
             rolledBack.state = back ? DeploymentState.ROLLED_BACK : DeploymentState.ROLLBACK_FAILED;
             rolledBack.reason = back ? rolledBack.reason : result.reason();
@@ -139,6 +146,17 @@ public class RolloutEngine {
 
     private Deployment byCommand(String commandId) {
         return Deployment.find("commandId", commandId).firstResult();
+    }
+
+    /**
+     * Takes the deployment's rollout lock, then reads the deployment again: the tick changes deployments only under
+     * that lock, so what was read before waiting for it may be stale. Locks are taken in the tick's order (rollout,
+     * then its deployments), so a batch of agent events never holds a deployment row while waiting for a rollout.
+     */
+    private Rollout lockRolloutOf(Deployment d) {
+        Rollout rollout = lock(d.rolloutId);
+        em.refresh(d);
+        return rollout;
     }
 
     private Rollout lock(Long rolloutId) {
@@ -251,8 +269,9 @@ public class RolloutEngine {
      * approvals), inside the maintenance window (when it has one), and no more at once than the download cap.
      */
     private void dispatch(Rollout rollout, Instant now) {
-        List<Deployment> pending = Deployment.list("rolloutId = ?1 and wave = ?2 and state = ?3 order by id",
-                rollout.id, rollout.currentWave, DeploymentState.PENDING);
+        List<Deployment> pending = Deployment.find("rolloutId = ?1 and wave = ?2 and state = ?3 order by id",
+                rollout.id, rollout.currentWave, DeploymentState.PENDING)
+                .range(0, config.rollout().dispatchBatch() - 1).list();
         if (pending.isEmpty()) {
             return;
         }
@@ -281,9 +300,11 @@ public class RolloutEngine {
         ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
                 release.sizeBytes, release.manifest, release.signature, release.keyId, release.systemPath);
         Instant deadline = now.plusSeconds(rollout.deadlineSeconds);
+        Map<String, Machine> machines = machines(pending.stream().map(d -> d.machineId).toList());
+        List<AgentCommand> commands = new ArrayList<>(pending.size());
         for (Deployment d : pending) {
-            Machine machine = Machine.findById(d.machineId);
-            if (release.systemPath.equals(machine.currentSystemPath)
+            Machine machine = machines.get(d.machineId);
+            if (machine != null && release.systemPath.equals(machine.currentSystemPath)
                     && HealthState.HEALTHY.wire().equals(machine.healthState)) {
                 d.state = DeploymentState.SUCCEEDED;
                 d.reason = "ALREADY_CURRENT";
@@ -293,20 +314,32 @@ public class RolloutEngine {
                 continue;
             }
             d.commandId = UUID.randomUUID().toString();
-            d.previousGeneration = machine.currentGeneration;
-            d.previousSystemPath = machine.currentSystemPath;
-            boolean hasDistro = machine.currentSystemPath != null
+            d.previousGeneration = machine == null ? null : machine.currentGeneration;
+            d.previousSystemPath = machine == null ? null : machine.currentSystemPath;
+            boolean hasDistro = machine != null && machine.currentSystemPath != null
                     && !HealthState.ABSENT.wire().equals(machine.healthState);
-            AgentCommand command = hasDistro
-                    ? new UpgradeCommand(d.commandId, machine.id, DISTRO, ref, rollout.upgradeMode,
+            commands.add(hasDistro
+                    ? new UpgradeCommand(d.commandId, d.machineId, DISTRO, ref, rollout.upgradeMode,
                     rollout.backupFirst, deadline)
-                    : new InstallCommand(d.commandId, machine.id, DISTRO, ref, deadline);
-            outbox.enqueue(command);
+                    : new InstallCommand(d.commandId, d.machineId, DISTRO, ref, deadline));
             d.state = DeploymentState.COMMANDED;
             d.commandedAt = now;
             d.deadlineAt = deadline;
             d.updatedAt = now;
         }
+        outbox.enqueueAll(commands);
+    }
+
+    /** The machines of a dispatch, read in chunks (one round trip per thousand, within the bind-parameter limit). */
+    private Map<String, Machine> machines(List<String> ids) {
+        Map<String, Machine> byId = new HashMap<>(ids.size() * 2);
+        for (int from = 0; from < ids.size(); from += 1000) {
+            for (Machine m : em.createQuery("from Machine m where m.id in :ids", Machine.class)
+                    .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + 1000))).getResultList()) {
+                byId.put(m.id, m);
+            }
+        }
+        return byId;
     }
 
     private void waitFor(Rollout rollout, String what, String detail) {
