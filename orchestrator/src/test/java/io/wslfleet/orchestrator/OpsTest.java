@@ -52,15 +52,20 @@ class OpsTest {
     }
 
     @Test
-    void metricsExposeRolloutsDeploymentsMachinesAndTheOutboxBacklog() {
+    void metricsExposeRolloutsDeploymentsMachinesTheOutboxBacklogLatencyAndConsumerLag() {
         given().get("/q/metrics").then().statusCode(401);
+        String agent = Fixtures.unique("metrics") + "/dev";
+        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 1,
+                new Health("NixOS", "running", List.of(), 1, Fixtures.systemPath("metrics"), Instant.now())));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().auth().preemptive().basic("viewer", FleetInfraResource.VIEWER_PASSWORD).get("/q/metrics")
                         .then().statusCode(200)
                         .body(containsString("fleet_rollouts{state=\"RUNNING\"}"))
                         .body(containsString("fleet_deployments{state=\"SUCCEEDED\"}"))
                         .body(containsString("fleet_machines{health=\"healthy\"}"))
-                        .body(containsString("fleet_outbox_backlog")));
+                        .body(containsString("fleet_outbox_backlog"))
+                        .body(containsString("fleet_events_latency_seconds{topic=\"fleet.agent-events\",quantile=\"0.99\"}"))
+                        .body(containsString("kafka_consumer_fetch_manager_records_lag_max{client_id=\"kafka-consumer-fleet.agent-events\"")));
     }
 
     @Test
