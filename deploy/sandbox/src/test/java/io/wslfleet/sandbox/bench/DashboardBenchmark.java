@@ -11,7 +11,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,7 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 
 import io.wslfleet.embedded.FleetInfra;
-import io.wslfleet.sandbox.ChildProcess;
 
 /**
  * Not a test: loads 100,000 machines into PostgreSQL behind the packaged orchestrator and measures the dashboard's
@@ -36,82 +34,56 @@ public final class DashboardBenchmark {
     public static void main(String[] args) throws Exception {
         int machines = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
         int rounds = 20;
-        Path root = Path.of(System.getProperty("fleet.root", ".")).toAbsolutePath();
-        while (!Files.exists(root.resolve("orchestrator")) && root.getParent() != null) {
-            root = root.getParent();
-        }
-        Path jar = root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar");
-        Path work = Files.createTempDirectory("dashboard-bench-");
-        try (FleetInfra infra = FleetInfra.create(work.resolve("infra"), System.getenv())) {
-            Map<String, String> env = new LinkedHashMap<>(infra.environment());
-            int port = 18000 + (int) (ProcessHandle.current().pid() % 1000);
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-            env.put("FLEET_ADMIN_PASSWORD", "bench");
-            env.put("QUARKUS_LOG_LEVEL", "WARN");
-            try (ChildProcess orchestrator = ChildProcess.jar("orchestrator", List.of("-Xmx512m"), jar, List.of(), env,
-                    work.resolve("orchestrator.log"))) {
-                HttpClient http = HttpClient.newHttpClient();
-                String auth = "Basic " + Base64.getEncoder().encodeToString("admin:bench".getBytes(StandardCharsets.UTF_8));
-                String base = "http://127.0.0.1:" + port;
-                long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-                while (true) {
-                    try {
-                        if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health/ready")).build(),
-                                HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                            break;
-                        }
-                    } catch (java.io.IOException e) {
-                        // not up yet
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("orchestrator not ready:\n" + orchestrator.logTail(30));
-                    }
-                    Thread.sleep(250);
-                }
-                long loadStart = System.nanoTime();
-                load(infra, machines);
-                double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        try (BenchOrchestrator orchestrator = BenchOrchestrator.start("dashboard-bench", "-Xmx512m", 18000)) {
+            FleetInfra infra = orchestrator.infra;
+            Path root = orchestrator.root;
+            HttpClient http = HttpClient.newHttpClient();
+            String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + BenchOrchestrator.PASSWORD)
+                    .getBytes(StandardCharsets.UTF_8));
+            String base = "http://127.0.0.1:" + orchestrator.port;
+            long loadStart = System.nanoTime();
+            load(infra, machines);
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
 
-                Map<String, String> pages = new LinkedHashMap<>();
-                pages.put("overview `/`", "/");
-                pages.put("machine list, first page", "/ui/machines");
-                pages.put("machine list, search `ws-04217`", "/ui/machines?q=ws-04217");
-                pages.put("machine list, health `degraded`", "/ui/machines?health=degraded");
-                pages.put("machine list, page 1000", "/ui/machines?page=1000");
-                pages.put("API `GET /api/v1/machines?size=50`", "/api/v1/machines?size=50");
-                StringBuilder table = new StringBuilder("| Page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|\n");
-                for (var page : pages.entrySet()) {
-                    List<Long> times = new ArrayList<>();
-                    for (int i = 0; i < rounds + 3; i++) {
-                        long t0 = System.nanoTime();
-                        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + page.getValue()))
-                                .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofByteArray());
-                        long ms = (System.nanoTime() - t0) / 1_000_000;
-                        if (r.statusCode() != 200) {
-                            throw new IllegalStateException(page.getValue() + " answered " + r.statusCode());
-                        }
-                        if (i >= 3) {
-                            times.add(ms);
-                        }
+            Map<String, String> pages = new LinkedHashMap<>();
+            pages.put("overview `/`", "/");
+            pages.put("machine list, first page", "/ui/machines");
+            pages.put("machine list, search `ws-04217`", "/ui/machines?q=ws-04217");
+            pages.put("machine list, health `degraded`", "/ui/machines?health=degraded");
+            pages.put("machine list, page 1000", "/ui/machines?page=1000");
+            pages.put("API `GET /api/v1/machines?size=50`", "/api/v1/machines?size=50");
+            StringBuilder table = new StringBuilder("| Page | median ms | p95 ms | max ms |\n|---|---:|---:|---:|\n");
+            for (var page : pages.entrySet()) {
+                List<Long> times = new ArrayList<>();
+                for (int i = 0; i < rounds + 3; i++) {
+                    long t0 = System.nanoTime();
+                    HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(base + page.getValue()))
+                            .header("Authorization", auth).build(), HttpResponse.BodyHandlers.ofByteArray());
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    if (r.statusCode() != 200) {
+                        throw new IllegalStateException(page.getValue() + " answered " + r.statusCode());
                     }
-                    times.sort(Long::compare);
-                    table.append(String.format(Locale.ROOT, "| %s | %d | %d | %d |%n", page.getKey(),
-                            times.get(times.size() / 2), times.get((int) Math.ceil(times.size() * 0.95) - 1),
-                            times.get(times.size() - 1)));
+                    if (i >= 3) {
+                        times.add(ms);
+                    }
                 }
-                String report = "# Dashboard benchmark\n\n"
-                        + "Measured " + Instant.now() + " on this project's CI machine class (2 cores), by `"
-                        + DashboardBenchmark.class.getName() + "` (see its Javadoc for the command).\n\n"
-                        + String.format(Locale.ROOT, "%,d machines loaded into PostgreSQL 17 (embedded) in %.1f s; "
-                        + "the packaged orchestrator (`quarkus-run.jar`, -Xmx512m) answers over HTTP with Basic auth. "
-                        + "Each page fetched %d times after 3 warm-up requests, one at a time.%n%n", machines, loadSeconds, rounds)
-                        + table
-                        + "\nGoal: overview and machine list under 1 s with 100,000 machines.\n";
-                Path out = root.resolve("docs/benchmarks/dashboard.md");
-                Files.createDirectories(out.getParent());
-                Files.writeString(out, report);
-                System.out.println(report);
+                times.sort(Long::compare);
+                table.append(String.format(Locale.ROOT, "| %s | %d | %d | %d |%n", page.getKey(),
+                        times.get(times.size() / 2), times.get((int) Math.ceil(times.size() * 0.95) - 1),
+                        times.get(times.size() - 1)));
             }
+            String report = "# Dashboard benchmark\n\n"
+                    + "Measured " + Instant.now() + " on this project's CI machine class (2 cores), by `"
+                    + DashboardBenchmark.class.getName() + "` (see its Javadoc for the command).\n\n"
+                    + String.format(Locale.ROOT, "%,d machines loaded into PostgreSQL 17 (embedded) in %.1f s; "
+                    + "the packaged orchestrator (`quarkus-run.jar`, -Xmx512m) answers over HTTP with Basic auth. "
+                    + "Each page fetched %d times after 3 warm-up requests, one at a time.%n%n", machines, loadSeconds, rounds)
+                    + table
+                    + "\nGoal: overview and machine list under 1 s with 100,000 machines.\n";
+            Path out = root.resolve("docs/benchmarks/dashboard.md");
+            Files.createDirectories(out.getParent());
+            Files.writeString(out, report);
+            System.out.println(report);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.wslfleet.sandbox.bench;
 
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -80,39 +79,22 @@ public final class OrchestratorBenchmark {
 
     public static void main(String[] args) throws Exception {
         int machines = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-        Path root = Path.of(System.getProperty("fleet.root", ".")).toAbsolutePath();
-        while (!Files.exists(root.resolve("orchestrator")) && root.getParent() != null) {
-            root = root.getParent();
-        }
-        Path jar = root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar");
-        Path work = Files.createTempDirectory("orchestrator-bench-");
-        try (FleetInfra infra = FleetInfra.create(work.resolve("infra"), System.getenv())) {
-            Map<String, String> env = new LinkedHashMap<>(infra.environment());
-            int port = 19000 + (int) (ProcessHandle.current().pid() % 1000);
-            env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
-            env.put("FLEET_ADMIN_PASSWORD", "bench");
-            env.put("QUARKUS_LOG_LEVEL", "WARN");
-            String heap = System.getProperty("bench.heap", "-Xmx1g");
-            try (ChildProcess orchestrator = ChildProcess.jar("orchestrator", List.of(heap), jar, List.of(), env,
-                    work.resolve("orchestrator.log"))) {
-                FleetApi api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", "bench");
-                await("orchestrator ready", Duration.ofMinutes(3), () -> api.status("q/health/ready") == 200 ? 1 : 0,
-                        1, orchestrator);
-                OrchestratorBenchmark bench = new OrchestratorBenchmark(machines, infra);
-                bench.notes.add("orchestrator: the packaged `quarkus-run.jar`, " + heap + ", default settings (agent "
-                        + "events applied up to 500 per transaction, one consumer thread per instance)");
-                bench.notes.add("PostgreSQL: the embedded test server (fsync and synchronous_commit off, as in the "
-                        + "tests); a production server with durable commits adds a flush per transaction, which the "
-                        + "batching amortises over up to 500 events or 5,000 commands");
-                bench.notes.add("latency: the producer's send time against `processed_event.processed_at`, stamped in "
-                        + "the event's transaction just before its commit; measured at a steady rate about half of "
-                        + "the measured ingest rate (at most 2,000/s), so it shows the processing delay rather than a "
-                        + "backlog draining");
-                bench.ingest(orchestrator);
-                bench.steadyLatency(orchestrator);
-                bench.enqueue(api, orchestrator);
-                bench.write(root.resolve("docs/benchmarks/orchestrator.md"));
-            }
+        String heap = System.getProperty("bench.heap", "-Xmx1g");
+        try (BenchOrchestrator orchestrator = BenchOrchestrator.start("orchestrator-bench", heap, 19000)) {
+            OrchestratorBenchmark bench = new OrchestratorBenchmark(machines, orchestrator.infra);
+            bench.notes.add("orchestrator: the packaged `quarkus-run.jar`, " + heap + ", default settings (agent "
+                    + "events applied up to 500 per transaction, one consumer thread per instance)");
+            bench.notes.add("PostgreSQL: the embedded test server (fsync and synchronous_commit off, as in the "
+                    + "tests); a production server with durable commits adds a flush per transaction, which the "
+                    + "batching amortises over up to 500 events or 5,000 commands");
+            bench.notes.add("latency: the producer's send time against `processed_event.processed_at`, stamped in "
+                    + "the event's transaction just before its commit; measured at a steady rate about half of "
+                    + "the measured ingest rate (at most 2,000/s), so it shows the processing delay rather than a "
+                    + "backlog draining");
+            bench.ingest(orchestrator.process);
+            bench.steadyLatency(orchestrator.process);
+            bench.enqueue(orchestrator.api(), orchestrator.process);
+            bench.write(orchestrator.root.resolve("docs/benchmarks/orchestrator.md"));
         }
     }
 
