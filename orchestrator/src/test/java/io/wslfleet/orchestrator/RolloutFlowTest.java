@@ -8,11 +8,17 @@ import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
 import io.wslfleet.orchestrator.support.SimulatedFleet.Behaviour;
 import io.wslfleet.orchestrator.support.TestBus;
+import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
+import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.InstallCommand;
+import io.wslfleet.protocol.events.Inventory;
 import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.events.RollbackCommand;
 import io.wslfleet.protocol.events.UpgradeCommand;
@@ -202,6 +208,36 @@ class RolloutFlowTest {
                 StandardCharsets.UTF_8)).isEqualTo("MISSING_HEADER");
         assertThat(dead.get(0).value()).isEqualTo("{not an event".getBytes());
         assertThat(a.id).isEqualTo(agent);
+    }
+
+    @Test
+    void anEventThatCannotBeStoredIsDeadLetteredAndTheEventsPolledWithItAreApplied() throws Exception {
+        String agent = unique("poison") + "/dev";
+        String[] parts = agent.split("/");
+        String path = systemPath("24.11");
+        // PostgreSQL text cannot hold NUL: the event decodes but its effect cannot be stored
+        List<AgentEvent> events = List.of(
+                new AgentRegistered(agent, 1, "test", new Inventory(parts[0], parts[1], parts[0], "10.0.26100",
+                        "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())),
+                new AgentHeartbeat(agent, 2, new Health("NixOS", "degraded",
+                        List.of("bad" + (char) 0 + ".service"), 1, path, Instant.now())),
+                new AgentHeartbeat(agent, 3, new Health("NixOS", "running", List.of(), 1, path, Instant.now())));
+        // sent back to back on one key, so they are polled (and applied) as one batch
+        for (AgentEvent event : events) {
+            TestBus.producer().send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
+        }
+        TestBus.producer().flush();
+
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
+                .statusCode(200).body("health", equalTo("healthy")).body("currentSystemPath", equalTo(path)));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            var dead = TestBus.readAll(Topics.DEAD_LETTER, r -> agent.equals(r.key()), Duration.ofSeconds(1));
+            assertThat(dead).hasSize(1);
+            assertThat(new String(dead.get(0).headers().lastHeader(CloudEventHeaders.DLQ_REASON).value(),
+                    StandardCharsets.UTF_8)).isEqualTo("PROCESSING_FAILED");
+            assertThat(EventCodec.decode(dead.get(0))).isInstanceOfSatisfying(Decoded.Event.class,
+                    e -> assertThat(((AgentEvent) e.event().data()).sequence()).isEqualTo(2));
+        });
     }
 
     @Test

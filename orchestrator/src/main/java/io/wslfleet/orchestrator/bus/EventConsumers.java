@@ -32,7 +32,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +60,7 @@ public class EventConsumers {
     Clock clock;
     @Inject
     MeterRegistry registry;
+    private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
 
     @Incoming(Topics.AGENT_EVENTS)
     @Blocking(ordered = true)
@@ -119,7 +122,9 @@ public class EventConsumers {
         try {
             List<Valid> applied = QuarkusTransaction.requiringNew().call(() -> {
                 Set<String> fresh = firstTimes(valid, topic);
-                prepare.accept(valid.stream().filter(v -> fresh.contains(v.event().id())).<CloudEvent<? extends EventData>>map(Valid::event).toList());
+                List<CloudEvent<? extends EventData>> events = new ArrayList<>(fresh.size());
+                valid.stream().filter(v -> fresh.contains(v.event().id())).forEach(v -> events.add(v.event()));
+                prepare.accept(events);
                 List<Valid> done = new ArrayList<>(fresh.size());
                 for (Valid v : valid) {
                     if (fresh.remove(v.event().id())) {
@@ -178,8 +183,9 @@ public class EventConsumers {
      * falling behind.
      */
     private Timer latency(String topic) {
-        return Timer.builder("fleet.events.latency").description("event time to its effect committed")
-                .tag("topic", topic).publishPercentiles(0.5, 0.9, 0.99).register(registry);
+        return latencies.computeIfAbsent(topic, t -> Timer.builder("fleet.events.latency")
+                .description("event time to its effect committed")
+                .tag("topic", t).publishPercentiles(0.5, 0.9, 0.99).register(registry));
     }
 
     /**

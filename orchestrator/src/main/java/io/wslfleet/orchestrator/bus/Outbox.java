@@ -1,12 +1,5 @@
 package io.wslfleet.orchestrator.bus;
 
-import java.sql.PreparedStatement;
-import java.sql.Timestamp;
-import java.util.List;
-
-import jakarta.persistence.EntityManager;
-import org.hibernate.Session;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.protocol.CloudEvent;
@@ -15,13 +8,20 @@ import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.EventData;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import org.hibernate.Session;
 
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.List;
 
 /** Writes events to publish into the outbox table, in the caller's transaction: they commit with the state change. */
 @ApplicationScoped
 public class Outbox {
+    private static final int BATCH = 1000;
+
     @Inject
     Clock clock;
     @Inject
@@ -30,26 +30,13 @@ public class Outbox {
     FleetConfig config;
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public CloudEvent<?> enqueue(EventData data) {
-        CloudEvent<?> event = CloudEvent.of(config.source(), data, clock);
-        OutboxEvent row = new OutboxEvent();
-        row.topic = event.topic();
-        row.key = data.key();
-        row.eventId = event.id();
-        try {
-            row.headers = Json.MAPPER.writeValueAsString(EventCodec.headers(event));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-        row.payload = EventCodec.data(event);
-        row.createdAt = clock.instant();
-        row.persist();
-        return event;
+    public void enqueue(EventData data) {
+        enqueueAll(List.of(data));
     }
 
     /**
-     * As {@link #enqueue} for many events at once, in their order: rows written as JDBC batches of a thousand, one
-     * round trip each, rather than one insert per row (a wave of 100,000 machines is 100 round trips, not 100,000).
+     * Writes the events in their order (the relay publishes in id order), as JDBC batches of a thousand rows, one
+     * round trip each: a wave of 100,000 machines is 100 round trips, not 100,000.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void enqueueAll(List<? extends EventData> events) {
@@ -66,15 +53,11 @@ public class Outbox {
                     insert.setString(1, event.topic());
                     insert.setString(2, data.key());
                     insert.setString(3, event.id());
-                    try {
-                        insert.setString(4, Json.MAPPER.writeValueAsString(EventCodec.headers(event)));
-                    } catch (JsonProcessingException e) {
-                        throw new IllegalStateException(e);
-                    }
+                    insert.setString(4, headersJson(event));
                     insert.setBytes(5, EventCodec.data(event));
                     insert.setTimestamp(6, now);
                     insert.addBatch();
-                    if (++inBatch == 1000) {
+                    if (++inBatch == BATCH) {
                         insert.executeBatch();
                         inBatch = 0;
                     }
@@ -84,5 +67,13 @@ public class Outbox {
                 }
             }
         });
+    }
+
+    private static String headersJson(CloudEvent<?> event) {
+        try {
+            return Json.MAPPER.writeValueAsString(EventCodec.headers(event));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

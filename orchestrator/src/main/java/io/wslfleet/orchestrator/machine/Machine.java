@@ -4,9 +4,12 @@ import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /** One agent (a Windows user on a workstation) and the NixOS distro it manages, as last reported. */
 @Entity
@@ -59,4 +62,18 @@ public class Machine extends PanacheEntityBase {
     /** When the last health report row was written for this machine (history keeps changes and samples). */
     @Column(name = "health_reported_at")
     public Instant healthReportedAt;
+
+    /**
+     * The machines with these ids, read a thousand per query (within PostgreSQL's bind-parameter limit), each query's
+     * rows in id order. With a lock, give the ids sorted: instances side by side then lock in the same order.
+     */
+    public static List<Machine> byIds(List<String> ids, LockModeType lock) {
+        List<Machine> found = new ArrayList<>(ids.size());
+        for (int from = 0; from < ids.size(); from += 1000) {
+            found.addAll(getEntityManager().createQuery("from Machine m where m.id in :ids order by m.id", Machine.class)
+                    .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + 1000)))
+                    .setLockMode(lock).getResultList());
+        }
+        return found;
+    }
 }

@@ -2,8 +2,8 @@ package io.wslfleet.orchestrator.machine;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
-import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Json;
@@ -17,7 +17,6 @@ import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.Inventory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
@@ -48,21 +47,13 @@ public class MachineRegistry {
     @Inject
     ReleaseCatalog releases;
 
-    @Inject
-    EntityManager em;
-
     /**
      * Locks the machines a batch of events is about, in one statement and in id order (so instances side by side
      * lock in the same order), and keeps them in the persistence context for {@link #apply}.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void lockAll(List<String> agentIds) {
-        List<String> ids = agentIds.stream().filter(java.util.Objects::nonNull).distinct().sorted().toList();
-        for (int from = 0; from < ids.size(); from += 1000) {
-            em.createQuery("from Machine m where m.id in :ids order by m.id", Machine.class)
-                    .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + 1000)))
-                    .setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
-        }
+        Machine.byIds(agentIds.stream().distinct().sorted().toList(), LockModeType.PESSIMISTIC_WRITE);
     }
 
     @Transactional(Transactional.TxType.MANDATORY)

@@ -75,15 +75,8 @@ public final class DispatchRules {
     }
 
     /** The states {@link #overdue} can change, for the query that finds candidates. */
-    static List<DeploymentState> withDeadline() {
-        List<DeploymentState> states = new ArrayList<>();
-        for (DeploymentState s : DeploymentState.values()) {
-            if (s.inFlight() || s == DeploymentState.ROLLING_BACK) {
-                states.add(s);
-            }
-        }
-        return states;
-    }
+    static final List<DeploymentState> WITH_DEADLINE = java.util.Arrays.stream(DeploymentState.values())
+            .filter(s -> s.inFlight() || s == DeploymentState.ROLLING_BACK).toList();
 
     /**
      * The machines that join a running rollout now: those matching its target that are not in it yet, in the order

@@ -217,7 +217,7 @@ public class RolloutEngine {
 
     private void timeOutSilentMachines(Rollout rollout, Instant now) {
         List<Deployment> candidates = Deployment.list("rolloutId = ?1 and deadlineAt < ?2 and state in ?3",
-                rollout.id, now, DispatchRules.withDeadline());
+                rollout.id, now, DispatchRules.WITH_DEADLINE);
         for (Deployment d : candidates) {
             DeploymentState next = DispatchRules.overdue(d.state, d.deadlineAt, now).orElse(null);
             if (next == null) {
@@ -300,7 +300,10 @@ public class RolloutEngine {
         ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
                 release.sizeBytes, release.manifest, release.signature, release.keyId, release.systemPath);
         Instant deadline = now.plusSeconds(rollout.deadlineSeconds);
-        Map<String, Machine> machines = machines(pending.stream().map(d -> d.machineId).toList());
+        Map<String, Machine> machines = new HashMap<>();
+        for (Machine m : Machine.byIds(pending.stream().map(d -> d.machineId).toList(), LockModeType.NONE)) {
+            machines.put(m.id, m);
+        }
         List<AgentCommand> commands = new ArrayList<>(pending.size());
         for (Deployment d : pending) {
             Machine machine = machines.get(d.machineId);
@@ -328,18 +331,6 @@ public class RolloutEngine {
             d.updatedAt = now;
         }
         outbox.enqueueAll(commands);
-    }
-
-    /** The machines of a dispatch, read in chunks (one round trip per thousand, within the bind-parameter limit). */
-    private Map<String, Machine> machines(List<String> ids) {
-        Map<String, Machine> byId = new HashMap<>(ids.size() * 2);
-        for (int from = 0; from < ids.size(); from += 1000) {
-            for (Machine m : em.createQuery("from Machine m where m.id in :ids", Machine.class)
-                    .setParameter("ids", ids.subList(from, Math.min(ids.size(), from + 1000))).getResultList()) {
-                byId.put(m.id, m);
-            }
-        }
-        return byId;
     }
 
     private void waitFor(Rollout rollout, String what, String detail) {
@@ -405,6 +396,7 @@ public class RolloutEngine {
                 List.of(DeploymentState.SUCCEEDED, DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
                         DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING));
         Instant deadline = now.plus(config.rollout().rollbackDeadline());
+        List<RollbackCommand> commands = new ArrayList<>(moved.size());
         for (Deployment d : moved) {
             if (d.previousGeneration == null) {
                 // A fresh install has no earlier generation to return to; it stays as it is and says so.
@@ -413,12 +405,13 @@ public class RolloutEngine {
                 continue;
             }
             d.rollbackCommandId = UUID.randomUUID().toString();
-            outbox.enqueue(new RollbackCommand(d.rollbackCommandId, d.machineId, DISTRO, d.previousGeneration,
+            commands.add(new RollbackCommand(d.rollbackCommandId, d.machineId, DISTRO, d.previousGeneration,
                     reason, deadline));
             d.state = DeploymentState.ROLLING_BACK;
             d.deadlineAt = deadline;
             d.updatedAt = now;
         }
+        outbox.enqueueAll(commands);
     }
 
     /** The wave's deployments by state, counted in the database: a wave of 100,000 is not loaded to count it. */

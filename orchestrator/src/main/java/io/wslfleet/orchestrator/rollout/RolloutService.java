@@ -12,9 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import org.hibernate.Session;
 import jakarta.transaction.Transactional;
 
 import java.time.Clock;
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,8 +132,8 @@ public class RolloutService {
 
     /** Every machine's deployment, wave by wave, as JDBC batches: a rollout of 100,000 is a hundred round trips. */
     private void insertDeployments(long rolloutId, List<String> targets, List<Integer> sizes, Instant now) {
-        java.sql.Timestamp at = java.sql.Timestamp.from(now);
-        em.unwrap(org.hibernate.Session.class).doWork(connection -> {
+        Timestamp at = Timestamp.from(now);
+        em.unwrap(Session.class).doWork(connection -> {
             try (var insert = connection.prepareStatement("insert into deployment "
                     + "(rollout_id, machine_id, wave, state, updated_at) values (?, ?, ?, ?, ?)")) {
                 int index = 0;

@@ -100,7 +100,7 @@ class DispatchRulesTest {
             assertThat(DispatchRules.overdue(done, deadline, deadline.plusSeconds(3600))).as(done.name()).isEmpty();
         }
         assertThat(DispatchRules.overdue(DeploymentState.COMMANDED, null, NOW)).isEmpty();
-        assertThat(DispatchRules.withDeadline()).containsExactlyInAnyOrder(DeploymentState.COMMANDED,
+        assertThat(DispatchRules.WITH_DEADLINE).containsExactlyInAnyOrder(DeploymentState.COMMANDED,
                 DeploymentState.DOWNLOADING, DeploymentState.INSTALLING, DeploymentState.ACTIVATING,
                 DeploymentState.VERIFYING, DeploymentState.ROLLING_BACK);
     }
