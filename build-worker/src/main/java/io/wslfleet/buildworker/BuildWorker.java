@@ -16,7 +16,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.Backoff;
+import io.wslfleet.protocol.Contract;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.Topics;
@@ -62,6 +64,8 @@ public final class BuildWorker implements AutoCloseable {
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Clock clock = Clock.systemUTC();
+    private final EventDecoder decoder = new EventDecoder(Topics.BUILD_REQUESTS,
+            Contract.fromEnvironment(System.getenv()), clock);
 
     private BuildWorker(BuildWorkerConfig config) throws IOException {
         this.config = config;
@@ -106,22 +110,22 @@ public final class BuildWorker implements AutoCloseable {
     }
 
     private void run() {
-        long backoffMs = 0;
+        Backoff backoff = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30));
         try {
             while (running.get()) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     var partition = new org.apache.kafka.common.TopicPartition(record.topic(), record.partition());
                     try {
                         handle(record);
-                        backoffMs = 0;
+                        backoff.reset();
                     } catch (RuntimeException e) {
                         // the outcome could not be published (broker unreachable…): the request is not committed,
                         // it is read again after a pause, and the worker carries on rather than dying
-                        backoffMs = Math.min(30_000, Math.max(1_000, backoffMs * 2));
+                        long waitMs = backoff.next().toMillis();
                         LOG.log(Level.WARNING, "could not finish " + record.topic() + "-" + record.partition() + "@"
-                                + record.offset() + "; retrying in " + backoffMs + " ms", e);
+                                + record.offset() + "; retrying in " + waitMs + " ms", e);
                         consumer.seek(partition, record.offset());
-                        pause(backoffMs);
+                        pause(waitMs);
                         break;
                     }
                     consumer.commitSync(Map.of(partition,
@@ -152,16 +156,11 @@ public final class BuildWorker implements AutoCloseable {
     }
 
     void handle(ConsumerRecord<String, byte[]> record) {
-        Decoded decoded = EventCodec.decode(record);
-        if (decoded instanceof Decoded.Rejected rejected) {
-            deadLetter(record, rejected.reason(), rejected.detail());
+        var decoded = decoder.accept(record, this::deadLetter);
+        if (decoded.isEmpty()) {
             return;
         }
-        CloudEvent<?> event = ((Decoded.Event) decoded).event();
-        if (!(event.data() instanceof BuildRequested request)) {
-            deadLetter(record, RejectReason.UNKNOWN_TYPE, event.type().ceType() + " does not belong on " + record.topic());
-            return;
-        }
+        BuildRequested request = (BuildRequested) decoded.get().data(); // the only event of fleet.build-requests
         EventData outcome;
         try {
             outcome = build(request);

@@ -25,6 +25,7 @@ import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.BuildFailed;
 import io.wslfleet.protocol.events.BuildProgress;
@@ -96,11 +97,11 @@ class BuildWorkerTest {
     }
 
     private static <T> T data(ConsumerRecord<String, byte[]> r, Class<T> type) {
-        return type.cast(((Decoded.Event) EventCodec.decode(r)).event().data());
+        return type.cast(((Decoded.Event) EventDecoder.of(r.topic()).decode(r)).event().data());
     }
 
     private static boolean is(ConsumerRecord<String, byte[]> r, Class<?> type, String buildId) {
-        Decoded d = EventCodec.decode(r);
+        Decoded d = EventDecoder.of(r.topic()).decode(r);
         if (!(d instanceof Decoded.Event e) || !type.isInstance(e.event().data())) {
             return false;
         }

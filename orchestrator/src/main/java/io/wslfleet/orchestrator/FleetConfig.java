@@ -50,6 +50,31 @@ public interface FleetConfig {
 
     Rollout rollout();
 
+    /** The bounds of the event contract (see {@link io.wslfleet.protocol.Contract} and docs/design.md). */
+    ContractBounds contract();
+
+    interface ContractBounds {
+        /** Key, headers and value of one record together. */
+        @WithDefault("262144")
+        int maxRecordBytes();
+
+        /** How old an event's {@code ce_time} may be (an offline laptop's outbox delivers late). */
+        @WithDefault("P30D")
+        Duration maxPast();
+
+        /** How far ahead of this instance's clock an event's {@code ce_time} may be. */
+        @WithDefault("PT10M")
+        Duration maxFuture();
+
+        /** How far an agent's sequence may jump beyond the last one applied in the same epoch. */
+        @WithDefault("1000000")
+        long maxSequenceJump();
+
+        default io.wslfleet.protocol.Contract toContract() {
+            return new io.wslfleet.protocol.Contract(maxRecordBytes(), maxPast(), maxFuture(), maxSequenceJump());
+        }
+    }
+
     interface Outbox {
         /** Rows relayed per transaction. */
         @WithDefault("500")

@@ -12,6 +12,7 @@ import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
@@ -42,6 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.not;
 
 /** Rollouts through the real broker and database, with simulated agents speaking the real protocol. */
 @QuarkusTest
@@ -211,16 +213,17 @@ class RolloutFlowTest {
     }
 
     @Test
-    void anEventThatCannotBeStoredIsDeadLetteredAndTheEventsPolledWithItAreApplied() throws Exception {
+    void anEventRefusedWhenAppliedIsDeadLetteredAtOnceAndTheEventsPolledWithItAreApplied() throws Exception {
         String agent = unique("poison") + "/dev";
         String[] parts = agent.split("/");
         String path = systemPath("24.11");
-        // PostgreSQL text cannot hold NUL: the event decodes but its effect cannot be stored
+        // the middle event decodes, but applying it finds its sequence implausibly far ahead: a data error, final at
+        // once, found inside a batch
         List<AgentEvent> events = List.of(
                 new AgentRegistered(agent, 1, "test", new Inventory(parts[0], parts[1], parts[0], "10.0.26100",
                         "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())),
-                new AgentHeartbeat(agent, 2, new Health("NixOS", "degraded",
-                        List.of("bad" + (char) 0 + ".service"), 1, path, Instant.now())),
+                new AgentHeartbeat(agent, 2_000_002, new Health("NixOS", "degraded",
+                        List.of("forged.service"), 1, path, Instant.now())),
                 new AgentHeartbeat(agent, 3, new Health("NixOS", "running", List.of(), 1, path, Instant.now())));
         // sent back to back on one key, so they are polled (and applied) as one batch
         for (AgentEvent event : events) {
@@ -234,9 +237,9 @@ class RolloutFlowTest {
             var dead = TestBus.readAll(Topics.DEAD_LETTER, r -> agent.equals(r.key()), Duration.ofSeconds(1));
             assertThat(dead).hasSize(1);
             assertThat(new String(dead.get(0).headers().lastHeader(CloudEventHeaders.DLQ_REASON).value(),
-                    StandardCharsets.UTF_8)).isEqualTo("PROCESSING_FAILED");
-            assertThat(EventCodec.decode(dead.get(0))).isInstanceOfSatisfying(Decoded.Event.class,
-                    e -> assertThat(((AgentEvent) e.event().data()).sequence()).isEqualTo(2));
+                    StandardCharsets.UTF_8)).isEqualTo("SEQUENCE_JUMP");
+            assertThat(EventDecoder.of(Topics.AGENT_EVENTS).decode(dead.get(0))).isInstanceOfSatisfying(Decoded.Event.class,
+                    e -> assertThat(((AgentEvent) e.event().data()).sequence()).isEqualTo(2_000_002));
         });
     }
 
@@ -259,6 +262,32 @@ class RolloutFlowTest {
                 .body("failedUnits", hasItem("y.service")));
         given().get("/api/v1/machines/" + agent + "/health").then().body("size()", equalTo(3))
                 .body("state", equalTo(List.of("degraded", "degraded", "healthy")));
+    }
+
+    @Test
+    void aReinstalledAgentIsHeardAgainAndItsOldEpochIsStale() {
+        String agent = unique("epoch") + "/dev";
+        SimulatedFleet.Agent a = fleet.add(agent, Behaviour.HEALTHY, systemPath("24.11"), Map.of());
+        long oldEpoch = Instant.now().minusSeconds(3600).toEpochMilli();
+        long newEpoch = Instant.now().toEpochMilli();
+        String degraded = systemPath("degraded");
+        fleet.emit(a, new AgentHeartbeat(agent, oldEpoch, 900, new Health("NixOS", "degraded", List.of("old.service"),
+                2, degraded, Instant.now())));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
+                .body("failedUnits", hasItem("old.service")));
+
+        // the state directory was wiped: a new epoch, the sequence from 1 again
+        fleet.emit(a, new AgentHeartbeat(agent, newEpoch, 1, new Health("NixOS", "running", List.of(), 1,
+                systemPath("24.11"), Instant.now())));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
+                .body("health", equalTo("healthy")));
+        // a late event of the old state, however high its sequence, is stale; the new epoch's next one is applied
+        fleet.emit(a, new AgentHeartbeat(agent, oldEpoch, 901, new Health("NixOS", "degraded", List.of("late.service"),
+                2, degraded, Instant.now())));
+        fleet.emit(a, new AgentHeartbeat(agent, newEpoch, 2, new Health("NixOS", "degraded", List.of("new.service"),
+                1, systemPath("24.11"), Instant.now())));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
+                .body("failedUnits", hasItem("new.service")).body("failedUnits", not(hasItem("late.service"))));
     }
 
     private static String json(List<String> ids) {

@@ -55,7 +55,7 @@ class SecurityTest {
         long id = given().auth().preemptive().basic("operator", FleetInfraResource.OPERATOR_PASSWORD)
                 .contentType(ContentType.JSON)
                 .body(Map.of("name", "audited", "releaseId", release.releaseId(),
-                        "target", Map.of("machineIds", java.util.List.of("nobody-here/dev"))))
+                        "target", Map.of("all", true)))
                 .post("/api/v1/rollouts").then().statusCode(201)
                 .body("createdBy", equalTo("operator")).extract().jsonPath().getLong("id");
         given().auth().preemptive().basic("viewer", FleetInfraResource.VIEWER_PASSWORD)

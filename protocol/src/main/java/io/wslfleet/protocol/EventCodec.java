@@ -1,27 +1,22 @@
 package io.wslfleet.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import io.wslfleet.protocol.events.EventData;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * CloudEvents 1.0 Kafka binary mode: attributes in {@code ce_*} headers, the data as JSON in the value, the key as the
- * event's key. Decoding never throws on bad input: it returns {@link Decoded.Rejected}.
+ * event's key. Decoding is {@link EventDecoder}'s.
  */
 public final class EventCodec {
+    static final int DEAD_LETTER_KEEP_BYTES = 65_536;
     private EventCodec() {
     }
 
@@ -53,90 +48,47 @@ public final class EventCodec {
         return new ProducerRecord<>(event.topic(), null, event.data().key(), data(event), headers);
     }
 
-    public static Decoded decode(ConsumerRecord<?, byte[]> record) {
-        return decode(record.headers(), record.value());
-    }
-
-    public static Decoded decode(Headers headers, byte[] value) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (Header header : headers) {
-            if (header.value() != null) {
-                map.putIfAbsent(header.key(), new String(header.value(), StandardCharsets.UTF_8));
-            }
-        }
-        return decode(map, value);
-    }
-
-    public static Decoded decode(Map<String, String> headers, byte[] value) {
-        String id = headers.get(CloudEventHeaders.ID);
-        if (id == null || id.isBlank()) {
-            return new Decoded.Rejected(RejectReason.MISSING_HEADER, "no ce_id header", null);
-        }
-        if (!CloudEventHeaders.SPEC_VERSION_1_0.equals(headers.get(CloudEventHeaders.SPEC_VERSION))) {
-            return new Decoded.Rejected(RejectReason.MISSING_HEADER,
-                    "ce_specversion is " + headers.get(CloudEventHeaders.SPEC_VERSION) + ", expected 1.0", id);
-        }
-        String source = headers.get(CloudEventHeaders.SOURCE);
-        if (source == null || source.isBlank()) {
-            return new Decoded.Rejected(RejectReason.MISSING_HEADER, "no ce_source header", id);
-        }
-        String ceType = headers.get(CloudEventHeaders.TYPE);
-        Optional<EventType> type = ceType == null ? Optional.empty() : EventType.fromCeType(ceType);
-        if (type.isEmpty()) {
-            return new Decoded.Rejected(RejectReason.UNKNOWN_TYPE, "unknown ce_type " + ceType, id);
-        }
-        Instant time;
-        try {
-            String ceTime = headers.get(CloudEventHeaders.TIME);
-            time = ceTime == null ? Instant.EPOCH : Instant.parse(ceTime);
-        } catch (DateTimeParseException e) {
-            return new Decoded.Rejected(RejectReason.MISSING_HEADER, "ce_time is not RFC 3339: " + e.getMessage(), id);
-        }
-        if (value == null || value.length == 0) {
-            return new Decoded.Rejected(RejectReason.MALFORMED_DATA, "no data for " + ceType, id);
-        }
-        EventData data;
-        try {
-            data = Json.MAPPER.readValue(value, type.get().dataClass());
-        } catch (ValueInstantiationException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            return new Decoded.Rejected(RejectReason.INVALID_DATA, cause.getMessage(), id);
-        } catch (IOException e) {
-            return new Decoded.Rejected(RejectReason.MALFORMED_DATA, firstLine(e.getMessage()), id);
-        }
-        if (data == null) {
-            return new Decoded.Rejected(RejectReason.MALFORMED_DATA, "data is JSON null", id);
-        }
-        return new Decoded.Event(new CloudEvent<>(id, type.get(), source, time,
-                headers.get(CloudEventHeaders.SUBJECT), data));
-    }
-
     /**
      * The record to publish on {@link Topics#DEAD_LETTER} for one that could not be processed: key, value and headers
-     * as received, plus the reason and origin.
+     * as received, plus the reason and origin. A record too large to be copied whole (its copy could not be published
+     * and would stop the consumer) keeps the first {@value #DEAD_LETTER_KEEP_BYTES} bytes of its value and its headers
+     * of up to 1 KiB; {@code dlq_truncated} then gives the original value size.
      */
     public static ProducerRecord<String, byte[]> deadLetter(ConsumerRecord<String, byte[]> received, RejectReason reason,
                                                             String detail, String consumer) {
-        RecordHeaders headers = new RecordHeaders(received.headers().toArray());
+        byte[] value = received.value();
+        String key = received.key();
+        RecordHeaders headers = new RecordHeaders();
+        long size = (value == null ? 0 : value.length) + (key == null ? 0 : key.length());
+        for (org.apache.kafka.common.header.Header h : received.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        boolean truncate = size > DEAD_LETTER_KEEP_BYTES * 4L;
+        for (org.apache.kafka.common.header.Header h : received.headers()) {
+            if (!truncate || h.value() == null || h.value().length <= 1024) {
+                headers.add(h);
+            }
+        }
+        if (truncate) {
+            put(headers, CloudEventHeaders.DLQ_TRUNCATED, Integer.toString(value == null ? 0 : value.length));
+            if (value != null && value.length > DEAD_LETTER_KEEP_BYTES) {
+                value = java.util.Arrays.copyOf(value, DEAD_LETTER_KEEP_BYTES);
+            }
+            if (key != null && key.length() > 1024) {
+                key = key.substring(0, 1024);
+            }
+        }
         put(headers, CloudEventHeaders.DLQ_REASON, reason.name());
         put(headers, CloudEventHeaders.DLQ_DETAIL, detail == null ? "" : detail);
         put(headers, CloudEventHeaders.DLQ_ORIGIN_TOPIC, received.topic());
         put(headers, CloudEventHeaders.DLQ_ORIGIN_PARTITION, Integer.toString(received.partition()));
         put(headers, CloudEventHeaders.DLQ_ORIGIN_OFFSET, Long.toString(received.offset()));
         put(headers, CloudEventHeaders.DLQ_CONSUMER, consumer);
-        return new ProducerRecord<>(Topics.DEAD_LETTER, null, received.key(), received.value(), headers);
+        return new ProducerRecord<>(Topics.DEAD_LETTER, null, key, value, headers);
     }
 
     private static void put(Headers headers, String key, String value) {
         headers.remove(key);
         headers.add(key, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable JSON";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }

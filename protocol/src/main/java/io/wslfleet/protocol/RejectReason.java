@@ -1,15 +1,59 @@
 package io.wslfleet.protocol;
 
-/** Why an incoming record cannot be processed. Every one of these is fatal: the record goes to the dead-letter topic. */
+/**
+ * Why an incoming record was not applied: the {@code fleet-dlq-reason} header of its copy on {@code fleet.dead-letter}.
+ * Every one of these is final: the record is set aside at once and its partition moves on. The README's table of
+ * dead-letter reasons says what each means for an operator; a test keeps the two in step.
+ */
 public enum RejectReason {
-    /** A required ce_* header is missing or not CloudEvents 1.0. */
-    MISSING_HEADER,
-    /** ce_type names no event this version knows. */
-    UNKNOWN_TYPE,
-    /** The data is not JSON, or not the shape the type requires. */
-    MALFORMED_DATA,
-    /** The data parsed but breaks a rule of the contract (a missing id, a negative size). */
-    INVALID_DATA,
-    /** Well-formed, but the consumer could not apply it after its retries (kept here rather than blocking the partition). */
-    PROCESSING_FAILED
+    /** A required header ({@code ce_id}, {@code ce_source}, {@code ce_type}, {@code ce_time}, {@code ce_specversion}) is absent. */
+    MISSING_HEADER("a required ce_* header is absent", "fix the producer: it does not speak the contract"),
+    /** A header is present but malformed: not UTF-8, empty, too long, repeated, or not of its form. */
+    INVALID_HEADER("a ce_* header is malformed: not UTF-8, empty, too long, repeated, not a URI or not RFC 3339, "
+            + "specversion not 1.0, content type not JSON", "fix the producer"),
+    /** {@code ce_type} names no event this version knows, or one that does not travel on this topic. */
+    UNKNOWN_TYPE("ce_type is unknown, or not an event of this topic",
+            "a newer producer than this consumer (upgrade the consumer) or a record on the wrong topic"),
+    /** {@code ce_time} lies further in the past or the future than the configured skew allows. */
+    TIME_OUT_OF_RANGE("ce_time is further from now than the allowed skew",
+            "check the producer's clock (NTP); raise fleet.contract.max-past/max-future only for machines long offline"),
+    /** The record key is missing, or is not the event's subject (agent id, build id, release id). */
+    KEY_MISMATCH("the record key is missing or is not the event's subject",
+            "a forged or broken producer: the key decides the partition, and so the order"),
+    /** The record (key, headers and value) is larger than the configured limit. */
+    RECORD_TOO_LARGE("the record is larger than fleet.contract.max-record-bytes",
+            "find what the producer put in it; no event of the contract needs that much"),
+    /** The data is not JSON, or not of the shape the type requires (wrong JSON types included). */
+    MALFORMED_DATA("the data is not JSON or not of the type's shape (a string where an integer belongs, …)",
+            "fix the producer"),
+    /** The data parsed but breaks a rule of the contract: an id against its grammar, a name too long, a bad path. */
+    INVALID_DATA("the data breaks a rule of the contract (an id against its grammar, a bound, a missing field)",
+            "fix the producer; the detail header names the field"),
+    /** An agent event's sequence lies implausibly far beyond the last one applied in the same epoch. */
+    SEQUENCE_JUMP("an agent event's sequence jumps further ahead than fleet.contract.max-sequence-jump",
+            "a forged or corrupted event; the agent's next genuine events are applied as usual"),
+    /** Well-formed, but its effect cannot be stored because of its data (the database refused the values). */
+    UNPROCESSABLE("well-formed, but its effect cannot be stored because of its data",
+            "report it: the contract should have refused this record at decoding"),
+    /** Well-formed, but the consumer could not apply it after its retries (a failure that did not pass). */
+    PROCESSING_FAILED("could not be applied after the retries of a passing failure (database, broker)",
+            "check the consumer's health and logs; the record can be replayed from the dead-letter topic");
+
+    private final String meaning;
+    private final String action;
+
+    RejectReason(String meaning, String action) {
+        this.meaning = meaning;
+        this.action = action;
+    }
+
+    /** What the reason means, for the table of reasons. */
+    public String meaning() {
+        return meaning;
+    }
+
+    /** What an operator does about it. */
+    public String action() {
+        return action;
+    }
 }

@@ -10,6 +10,8 @@ import java.util.Map;
 final class Samples {
     static final Instant T = Instant.parse("2026-11-24T10:15:30Z");
     static final String AGENT = "ws-0042/alice";
+    /** The agent's epoch: when its state was created, a day before {@link #T}. */
+    static final long EPOCH = T.minusSeconds(86_400).toEpochMilli();
     static final String SYSTEM = "/nix/store/1b9p07z77phvv2hf6gm9f28syp39f1ag-nixos-system-nixos-25.05.20250601.abcdef0";
     static final ReleaseRef RELEASE = new ReleaseRef("rel-2505.7.0-acme.1", "2505.7.0-acme.1",
             "http://artifacts.example/sha256/9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -41,17 +43,17 @@ final class Samples {
                 Map.entry(EventType.BACKUP_COMMAND, new BackupCommand("c-4", AGENT, "NixOS", T.plusSeconds(900))),
                 Map.entry(EventType.HEALTH_CHECK_COMMAND, new HealthCheckCommand("c-5", AGENT, "NixOS",
                         T.plusSeconds(300))),
-                Map.entry(EventType.AGENT_REGISTERED, new AgentRegistered(AGENT, 1, "0.1.0",
+                Map.entry(EventType.AGENT_REGISTERED, new AgentRegistered(AGENT, EPOCH, 1, "0.1.0",
                         new Inventory("ws-0042", "alice", "WS-0042", "10.0.26100.2605", "2.4.11.0",
                                 "5.15.167.4-1", 53687091200L, Map.of("ring", "canary"),
                                 List.of(new DistroInfo("NixOS", "Stopped", 2, true, 2, SYSTEM,
                                         "25.05.20250601.abcdef0", "2505.7.0",
                                         List.of(new GenerationInfo(1, "/nix/store/0000000000000000000000000000000a-nixos-system-nixos-24.11"),
                                                 new GenerationInfo(2, SYSTEM))))))),
-                Map.entry(EventType.AGENT_HEARTBEAT, new AgentHeartbeat(AGENT, 2, HEALTHY)),
-                Map.entry(EventType.COMMAND_PROGRESS, new CommandProgress(AGENT, 3, "c-2", "DOWNLOADING", 1048576L,
+                Map.entry(EventType.AGENT_HEARTBEAT, new AgentHeartbeat(AGENT, EPOCH, 2, HEALTHY)),
+                Map.entry(EventType.COMMAND_PROGRESS, new CommandProgress(AGENT, EPOCH, 3, "c-2", "DOWNLOADING", 1048576L,
                         734003200L, null)),
-                Map.entry(EventType.COMMAND_RESULT, new CommandResult(AGENT, 4, "c-2", "upgrade",
+                Map.entry(EventType.COMMAND_RESULT, new CommandResult(AGENT, EPOCH, 4, "c-2", "upgrade",
                         CommandOutcome.ROLLED_BACK, "ACTIVATION_FAILED",
                         "generation 3 came up degraded; back on generation 2", HEALTHY, 3,
                         List.of("home-manager-alice.service"), "Nov 24 10:15:29 systemd[1]: Failed to start …")));

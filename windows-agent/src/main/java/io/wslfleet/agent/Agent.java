@@ -16,12 +16,14 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.Decoded;
+import io.wslfleet.protocol.Contract;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.EventType;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentCommand;
+import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandOutcome;
@@ -79,6 +81,7 @@ public final class Agent implements AutoCloseable {
     private final Thread loop;
     private final String source;
     private final EventOutbox outbox;
+    private final EventDecoder decoder;
 
     public Agent(AgentConfig config) {
         this(config, Clock.systemUTC());
@@ -90,6 +93,7 @@ public final class Agent implements AutoCloseable {
         this.state = new AgentState(config.stateDir());
         this.ops = new DistroOps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
         this.source = "urn:wsl-fleet:agent:" + config.agentId();
+        this.decoder = new EventDecoder(Topics.COMMANDS, Contract.fromEnvironment(System.getenv()), clock);
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
@@ -211,14 +215,15 @@ public final class Agent implements AutoCloseable {
     }
 
     void handle(ConsumerRecord<String, byte[]> record) {
-        Decoded decoded = EventCodec.decode(record);
-        if (decoded instanceof Decoded.Rejected rejected) {
-            deadLetter(record, rejected.reason(), rejected.detail());
+        var decoded = decoder.accept(record, this::deadLetter);
+        if (decoded.isEmpty()) {
             return;
         }
-        CloudEvent<?> event = ((Decoded.Event) decoded).event();
-        if (!(event.data() instanceof AgentCommand command)) {
-            deadLetter(record, RejectReason.UNKNOWN_TYPE, event.type().ceType() + " is not a command");
+        AgentCommand command = (AgentCommand) decoded.get().data(); // the decoder admits only commands on this topic
+        if (!config.agentId().equals(command.agentId())) {
+            // keyed to this agent (the decoder checked key = subject), so only a command forged for it gets here
+            deadLetter(record, RejectReason.KEY_MISMATCH, "a command for " + command.agentId() + " keyed to "
+                    + config.agentId());
             return;
         }
         var previous = state.result(command.commandId());
@@ -316,6 +321,9 @@ public final class Agent implements AutoCloseable {
     private void send(LongFunction<? extends EventData> withSequence) {
         synchronized (sendLock) {
             EventData data = withSequence.apply(state.nextSequence());
+            if (data instanceof AgentEvent event) {
+                data = event.at(state.epoch(), event.sequence());
+            }
             outbox.enqueue(EventCodec.toRecord(CloudEvent.of(source, data, clock)));
         }
     }

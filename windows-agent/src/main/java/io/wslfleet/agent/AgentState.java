@@ -19,6 +19,7 @@ import io.wslfleet.protocol.events.CommandResult;
 public final class AgentState {
 
     private final Path dir;
+    private final long epoch;
     private long sequence;
 
     public AgentState(Path dir) {
@@ -28,10 +29,22 @@ public final class AgentState {
             Files.createDirectories(dir.resolve("staging"));
             Files.createDirectories(dir.resolve("distros"));
             Path seq = dir.resolve("sequence");
+            Path epochFile = dir.resolve("epoch");
+            if (!Files.exists(epochFile)) {
+                // A fresh state starts a new epoch, so the orchestrator hears this agent again from sequence 1; a
+                // state from before epochs keeps epoch 0 and its sequence.
+                writeAtomically(epochFile, Files.exists(seq) ? "0" : Long.toString(System.currentTimeMillis()));
+            }
+            epoch = Long.parseLong(Files.readString(epochFile).trim());
             sequence = Files.exists(seq) ? Long.parseLong(Files.readString(seq).trim()) : 0;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot use agent state directory " + dir, e);
         }
+    }
+
+    /** When this state was created (epoch ms): the agent's epoch, see {@code AgentEvent}. */
+    public long epoch() {
+        return epoch;
     }
 
     /** The next sequence number, persisted before it is used. */

@@ -26,6 +26,7 @@ import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandOutcome;
@@ -83,7 +84,7 @@ class AgentTest extends AgentTestSupport {
         assertThat(both.get(1).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
         assertThat(both.get(1).message()).isEqualTo(result.message());
         // a re-sent result, not a second run: no second INSTALLING step for the command
-        long installing = seen.stream().map(EventCodec::decode).filter(d -> d instanceof Decoded.Event)
+        long installing = seen.stream().map(r -> EventDecoder.of(r.topic()).decode(r)).filter(d -> d instanceof Decoded.Event)
                 .map(d -> ((Decoded.Event) d).event().data())
                 .filter(d -> d instanceof io.wslfleet.protocol.events.CommandProgress p
                         && p.commandId().equals("cmd-a1") && p.step().equals("INSTALLING")).count();

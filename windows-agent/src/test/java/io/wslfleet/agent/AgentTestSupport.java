@@ -26,6 +26,7 @@ import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandOutcome;
@@ -160,7 +161,7 @@ abstract class AgentTestSupport {
     static <T> List<T> events(Class<T> type, Predicate<T> match) {
         List<T> out = new ArrayList<>();
         for (ConsumerRecord<String, byte[]> r : seen) {
-            Decoded d = EventCodec.decode(r);
+            Decoded d = EventDecoder.of(r.topic()).decode(r);
             if (d instanceof Decoded.Event e && type.isInstance(e.event().data()) && match.test(type.cast(e.event().data()))) {
                 out.add(type.cast(e.event().data()));
             }

@@ -33,6 +33,7 @@ import io.wslfleet.embedded.EmbeddedKafka;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentEvent;
@@ -272,7 +273,11 @@ class BrokerOutageTest extends AgentTestSupport {
             }
             Map<String, String> headers = new LinkedHashMap<>();
             json.get("headers").fields().forEachRemaining(h -> headers.put(h.getKey(), h.getValue().asText()));
-            Decoded decoded = EventCodec.decode(headers, Base64.getDecoder().decode(json.get("value").asText()));
+            org.apache.kafka.common.header.internals.RecordHeaders recordHeaders =
+                    new org.apache.kafka.common.header.internals.RecordHeaders();
+            headers.forEach((k, v) -> recordHeaders.add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            Decoded decoded = EventDecoder.of(Topics.AGENT_EVENTS).decode(recordHeaders, json.get("key").asText(),
+                    Base64.getDecoder().decode(json.get("value").asText()));
             assertThat(decoded).as("outbox file %s", file).isInstanceOf(Decoded.Event.class);
             out.add(new Held(file, headers.get(CloudEventHeaders.ID),
                     (AgentEvent) ((Decoded.Event) decoded).event().data()));
@@ -318,7 +323,7 @@ class BrokerOutageTest extends AgentTestSupport {
     }
 
     private static AgentEvent agentEvent(ConsumerRecord<String, byte[]> record) {
-        Decoded decoded = EventCodec.decode(record);
+        Decoded decoded = EventDecoder.of(record.topic()).decode(record);
         assertThat(decoded).as("%s-%d@%d", record.topic(), record.partition(), record.offset())
                 .isInstanceOf(Decoded.Event.class);
         return (AgentEvent) ((Decoded.Event) decoded).event().data();

@@ -20,8 +20,7 @@ import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wslfleet.agent.AgentMain;
-import io.wslfleet.buildworker.BuildWorker;
-import io.wslfleet.buildworker.BuildWorkerConfig;
+import io.wslfleet.buildworker.cli.BuildWorkerCli;
 import io.wslfleet.buildworker.DemoRoot;
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.protocol.CloudEvent;
@@ -40,8 +39,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <ol>
  *   <li>the Kafka broker and PostgreSQL ({@link FleetInfra}: embedded, or external through {@code FLEET_KAFKA_BOOTSTRAP}
  *       and {@code FLEET_DB_*});</li>
- *   <li>a signing key pair for this sandbox, and the build worker (in this JVM, with its own Kafka clients and its
- *       artifact HTTP server);</li>
+ *   <li>a signing key pair for this sandbox, and the build worker as a child process ({@code build-worker worker},
+ *       with its artifact HTTP server on a free loopback port);</li>
  *   <li>the packaged orchestrator ({@code orchestrator/target/quarkus-app/quarkus-run.jar}) as a child process, until
  *       {@code /q/health/ready} answers 200;</li>
  *   <li>N simulated workstations: each a stand-in {@code wsl.exe} with its own state directory and a windows agent
@@ -71,7 +70,8 @@ public final class LocalFleet implements AutoCloseable {
     private final Consumer<String> say;
     private final List<ChildProcess> children = new ArrayList<>();
     private FleetInfra infra;
-    private BuildWorker buildWorker;
+    private ChildProcess buildWorker;
+    private String artifactBaseUrl;
     private Producer<String, byte[]> producer;
     private ChildProcess orchestrator;
     private Map<String, String> orchestratorEnv;
@@ -114,8 +114,8 @@ public final class LocalFleet implements AutoCloseable {
                 new StringSerializer(), new ByteArraySerializer());
 
         say.accept("starting the build worker");
-        buildWorker = BuildWorker.start(buildWorkerConfig(bootstrap, work));
-        say.accept("  artifacts served at " + buildWorker.artifactBaseUrl());
+        startBuildWorker(bootstrap, work);
+        say.accept("  artifacts served at " + artifactBaseUrl + " (log " + buildWorker.log() + ")");
 
         say.accept("starting the orchestrator (" + options.orchestratorJar() + ")");
         startOrchestrator(work);
@@ -126,15 +126,37 @@ public final class LocalFleet implements AutoCloseable {
         }
     }
 
-    private BuildWorkerConfig buildWorkerConfig(String bootstrap, Path work) {
-        return BuildWorkerConfig.builder()
-                .kafkaBootstrap(bootstrap)
-                .storeDir(work.resolve("artifacts"))
-                .workDir(work.resolve("build-work"))
-                .httpPort(0)
-                .signingKey(KEY_ID, signingKey.getPrivate())
-                .source("urn:wsl-fleet:build-worker:sandbox")
-                .build();
+    /** The build worker in its own process, as production runs it: {@code build-worker worker}. */
+    private void startBuildWorker(String bootstrap, Path work) {
+        int port = freePort();
+        artifactBaseUrl = "http://127.0.0.1:" + port + "/";
+        Map<String, String> env = new HashMap<>();
+        env.put("FLEET_KAFKA_BOOTSTRAP", bootstrap);
+        env.put("FLEET_STORE_DIR", work.resolve("artifacts").toString());
+        env.put("FLEET_WORK_DIR", work.resolve("build-work").toString());
+        env.put("FLEET_ARTIFACT_HOST", "127.0.0.1");
+        env.put("FLEET_ARTIFACT_PORT", String.valueOf(port));
+        env.put("FLEET_ARTIFACT_PUBLIC_URL", artifactBaseUrl);
+        env.put("FLEET_SIGNING_KEY_ID", KEY_ID);
+        env.put("FLEET_SIGNING_KEY", java.util.Base64.getEncoder().encodeToString(signingKey.getPrivate().getEncoded()));
+        env.put("FLEET_SOURCE", "urn:wsl-fleet:build-worker:sandbox");
+        buildWorker = ChildProcess.java("build worker", List.of("-Xmx256m", "-XX:+UseSerialGC"),
+                System.getProperty("java.class.path"), BuildWorkerCli.class.getName(), List.of("worker"), env,
+                work.resolve("logs/build-worker.log"));
+        children.add(buildWorker);
+        awaitTrue("the build worker to serve artifacts at " + artifactBaseUrl, Duration.ofMinutes(1), () -> {
+            if (!buildWorker.isAlive()) {
+                throw new IllegalStateException("the build worker exited:\n" + buildWorker.logTail(40));
+            }
+            try {
+                var connection = (java.net.HttpURLConnection) URI.create(artifactBaseUrl).toURL().openConnection();
+                connection.setConnectTimeout(1000);
+                connection.getResponseCode();
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        });
     }
 
     private void startOrchestrator(Path work) {
@@ -248,8 +270,14 @@ public final class LocalFleet implements AutoCloseable {
 
     /** Publishes a record as is (tests use it for malformed input). */
     public void send(org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record) {
+        sendAndAwait(record);
+    }
+
+    /** Publishes a record as the sandbox's admin client and returns where it landed. */
+    public org.apache.kafka.clients.producer.RecordMetadata sendAndAwait(
+            org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record) {
         try {
-            producer.send(record).get(30, TimeUnit.SECONDS);
+            return producer.send(record).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not publish to " + record.topic(), e);
         }
@@ -331,7 +359,7 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     public String artifactBaseUrl() {
-        return buildWorker.artifactBaseUrl();
+        return artifactBaseUrl;
     }
 
     @Override
@@ -340,10 +368,7 @@ public final class LocalFleet implements AutoCloseable {
             children.get(i).stop();
         }
         children.clear();
-        if (buildWorker != null) {
-            buildWorker.close();
-            buildWorker = null;
-        }
+        buildWorker = null;
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
             producer = null;

@@ -25,6 +25,7 @@ import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandOutcome;
@@ -192,7 +193,7 @@ class WalkingSkeletonTest {
         // every record on the path carried the CloudEvents binary-mode headers
         for (ConsumerRecord<String, byte[]> r : seen) {
             if (!r.topic().equals(Topics.DEAD_LETTER) && r.value() != null) {
-                if (EventCodec.decode(r) instanceof Decoded.Event) {
+                if (EventDecoder.of(r.topic()).decode(r) instanceof Decoded.Event) {
                     assertThat(header(r, CloudEventHeaders.SPEC_VERSION)).isEqualTo(CloudEventHeaders.SPEC_VERSION_1_0);
                     assertThat(header(r, CloudEventHeaders.CONTENT_TYPE)).startsWith(CloudEventHeaders.JSON);
                 }
@@ -224,7 +225,7 @@ class WalkingSkeletonTest {
     }
 
     private static Optional<CloudEvent<?>> decoded(ConsumerRecord<String, byte[]> r) {
-        Decoded d = EventCodec.decode(r);
+        Decoded d = EventDecoder.of(r.topic()).decode(r);
         return d instanceof Decoded.Event e ? Optional.of(e.event()) : Optional.empty();
     }
 

@@ -7,9 +7,11 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.wslfleet.orchestrator.machine.MachineRegistry;
 import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.Decoded;
-import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.protocol.Backoff;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.RejectReason;
+import io.wslfleet.protocol.Retry;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.BuildEvent;
@@ -38,10 +40,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Consumes agent events (in batches, as polled) and artifact events. Each record is decoded; what cannot be decoded
- * goes to the dead-letter topic (fatal: retrying bad data never helps). A decoded event is applied once, in the same
- * transaction as its entry in the processed-event log; a failure to apply it (database unreachable, a lock timeout)
- * is retried with backoff, and an event that still cannot be applied goes to the dead-letter topic with the reason.
+ * Consumes agent events (in batches, as polled) and artifact events. Each record is decoded strictly by the protocol's
+ * {@link EventDecoder}; what cannot be decoded goes to the dead-letter topic (final: retrying bad data never helps). A decoded event is applied once, in the same
+ * transaction as its entry in the processed-event log; a failure to apply it that its data causes goes to the
+ * dead-letter topic at once; a passing one (database unreachable, a lock timeout) is retried with backoff, and an
+ * event that still cannot be applied goes to the dead-letter topic with the reason.
  */
 @ApplicationScoped
 public class EventConsumers {
@@ -59,13 +62,17 @@ public class EventConsumers {
     @Inject
     Clock clock;
     @Inject
+    FleetConfig config;
+    @Inject
     MeterRegistry registry;
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
+
+    private final Map<String, EventDecoder> decoders = new ConcurrentHashMap<>();
 
     @Incoming(Topics.AGENT_EVENTS)
     @Blocking(ordered = true)
     public void onAgentEvents(ConsumerRecords<String, byte[]> records) {
-        consumeBatch(records, AgentEvent.class,
+        consumeBatch(records,
                 events -> machines.lockAll(events.stream().map(e -> ((AgentEvent) e.data()).agentId()).toList()),
                 event -> machines.apply(castAgent(event)));
     }
@@ -73,30 +80,16 @@ public class EventConsumers {
     @Incoming(Topics.ARTIFACTS)
     @Blocking(ordered = true)
     public void onArtifactEvent(ConsumerRecord<String, byte[]> record) {
-        Valid valid = validate(record, BuildEvent.class);
-        if (valid != null) {
-            consumeOne(valid, event -> releases.apply(castBuild(event)));
-        }
+        decoder(record.topic()).accept(record, deadLetters::send)
+                .ifPresent(event -> consumeOne(new Valid(record, event), e -> releases.apply(castBuild(e))));
     }
 
-    /** A decoded event of the expected kind, with the record it came in. */
+    /** A decoded event with the record it came in. */
     private record Valid(ConsumerRecord<String, byte[]> record, CloudEvent<? extends EventData> event) {
     }
 
-    /** Decodes a record; what cannot be decoded, or does not belong on its topic, goes to the dead-letter topic. */
-    private Valid validate(ConsumerRecord<String, byte[]> record, Class<? extends EventData> expected) {
-        Decoded decoded = EventCodec.decode(record);
-        if (decoded instanceof Decoded.Rejected rejected) {
-            deadLetters.send(record, rejected.reason(), rejected.detail());
-            return null;
-        }
-        CloudEvent<? extends EventData> event = ((Decoded.Event) decoded).event();
-        if (!expected.isInstance(event.data())) {
-            deadLetters.send(record, RejectReason.UNKNOWN_TYPE,
-                    event.type().ceType() + " does not belong on " + record.topic());
-            return null;
-        }
-        return new Valid(record, event);
+    private EventDecoder decoder(String topic) {
+        return decoders.computeIfAbsent(topic, t -> new EventDecoder(t, config.contract().toContract(), clock));
     }
 
     /**
@@ -105,15 +98,12 @@ public class EventConsumers {
      * event that cannot be applied), it is rolled back whole and its events are applied one by one, each retried on
      * its own: a bad event costs its batch some speed, never another event's effect.
      */
-    private void consumeBatch(ConsumerRecords<String, byte[]> records, Class<? extends EventData> expected,
+    private void consumeBatch(ConsumerRecords<String, byte[]> records,
                               Consumer<List<CloudEvent<? extends EventData>>> prepare,
                               Consumer<CloudEvent<? extends EventData>> apply) {
         List<Valid> valid = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
-            Valid v = validate(record, expected);
-            if (v != null) {
-                valid.add(v);
-            }
+            decoder(record.topic()).accept(record, deadLetters::send).ifPresent(e -> valid.add(new Valid(record, e)));
         }
         if (valid.isEmpty()) {
             return;
@@ -146,35 +136,45 @@ public class EventConsumers {
         }
     }
 
-    /** One event in its own transaction with its processed-event entry, retried with backoff. */
+    /**
+     * One event in its own transaction with its processed-event entry. A failure its data causes goes to the
+     * dead-letter topic at once; a passing one is retried with backoff, and dead-lettered as PROCESSING_FAILED when
+     * the retries are used up.
+     */
     private void consumeOne(Valid valid, Consumer<CloudEvent<? extends EventData>> apply) {
         CloudEvent<? extends EventData> event = valid.event();
         ConsumerRecord<String, byte[]> record = valid.record();
-        long backoffMs = 100;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                boolean applied = QuarkusTransaction.requiringNew().call(() -> {
-                    if (firstTimes(List.of(valid), record.topic()).isEmpty()) {
-                        return false;
-                    }
-                    apply.accept(event);
-                    return true;
-                });
-                if (applied) {
-                    latency(record.topic()).record(Duration.between(event.time(), clock.instant()));
-                }
-                return;
-            } catch (RuntimeException e) {
-                if (attempt == ATTEMPTS) {
-                    LOG.errorf(e, "giving up on %s after %d attempts", event.id(), attempt);
-                    deadLetters.send(record, RejectReason.PROCESSING_FAILED, String.valueOf(e.getMessage()));
-                    return;
-                }
-                LOG.warnf("applying %s failed (attempt %d), retrying: %s", event.id(), attempt, e.getMessage());
-                sleep(backoffMs);
-                backoffMs = Math.min(backoffMs * 2, 5_000);
+        Retry.Outcome<Boolean> outcome = Retry.run(() -> QuarkusTransaction.requiringNew().call(() -> {
+            if (firstTimes(List.of(valid), record.topic()).isEmpty()) {
+                return false;
             }
+            apply.accept(event);
+            return true;
+        }), ATTEMPTS, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
+                e -> Failures.finalReason(e).isPresent(), Retry.THREAD_SLEEP);
+        if (outcome instanceof Retry.Done<Boolean> done) {
+            if (done.value()) {
+                latency(record.topic()).record(Duration.between(event.time(), clock.instant()));
+            }
+        } else if (outcome instanceof Retry.GaveUp<Boolean> gaveUp) {
+            RuntimeException failure = gaveUp.failure();
+            RejectReason reason = Failures.finalReason(failure).orElse(RejectReason.PROCESSING_FAILED);
+            if (gaveUp.fatal()) {
+                LOG.warnf("event %s cannot be applied (%s): %s", event.id(), reason, rootMessage(failure));
+            } else {
+                LOG.errorf(failure, "giving up on %s after %d attempts", event.id(), gaveUp.attempt());
+            }
+            deadLetters.send(record, reason, rootMessage(failure));
         }
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root && !(root instanceof RejectedEvent)) {
+            root = root.getCause();
+        }
+        String message = String.valueOf(root.getMessage());
+        return message.length() <= 500 ? message : message.substring(0, 500) + " …[cut]";
     }
 
     /**
@@ -221,14 +221,5 @@ public class EventConsumers {
     @SuppressWarnings("unchecked")
     private static CloudEvent<? extends BuildEvent> castBuild(CloudEvent<? extends EventData> event) {
         return (CloudEvent<? extends BuildEvent>) event;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

@@ -51,6 +51,9 @@ public class Machine extends PanacheEntityBase {
     @Column(name = "current_release_id")
     public String currentReleaseId;
     public String inventory;
+    /** The agent's epoch of the last applied event: events order by (epoch, sequence), see {@code AgentEvent}. */
+    @Column(name = "agent_epoch")
+    public long agentEpoch;
     @Column(name = "last_sequence")
     public long lastSequence;
     @Column(name = "registered_at")

@@ -3,6 +3,9 @@ package io.wslfleet.orchestrator.machine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.orchestrator.bus.RejectedEvent;
+import io.wslfleet.protocol.RejectReason;
+import io.wslfleet.protocol.events.AgentId;
 import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.CloudEvent;
@@ -13,6 +16,7 @@ import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.DistroInfo;
+import io.wslfleet.protocol.events.DistroName;
 import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.Inventory;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,13 +34,17 @@ import java.util.TreeMap;
 
 /**
  * Keeps the machine registry from agent events. What a machine reports is the truth: its current generation and
- * release are taken from its reports, whatever a rollout expected. Events at or below the last sequence seen from an
- * agent are stale (re-delivered or overtaken) and change nothing.
+ * release are taken from its reports, whatever a rollout expected. Events are ordered by the agent's (epoch,
+ * sequence): one at or below the last applied is stale (re-delivered or overtaken) and changes nothing; an earlier
+ * epoch than the machine's is stale whatever its sequence (the state it came from was replaced); a later epoch is a
+ * fresh agent state and is taken at any sequence. Within an epoch, a sequence further ahead than
+ * {@code fleet.contract.max-sequence-jump} is refused (SEQUENCE_JUMP), so one forged or corrupted event cannot put a
+ * machine's order out of its agent's reach.
  */
 @ApplicationScoped
 public class MachineRegistry {
     private static final Logger LOG = Logger.getLogger(MachineRegistry.class);
-    static final String MANAGED_DISTRO = "NixOS";
+    static final String MANAGED_DISTRO = DistroName.NIXOS;
 
     @Inject
     Clock clock;
@@ -63,11 +71,18 @@ public class MachineRegistry {
         Machine machine = Machine.findById(data.agentId(), LockModeType.PESSIMISTIC_WRITE);
         if (machine == null) {
             machine = newMachine(data.agentId(), now);
-        } else if (data.sequence() <= machine.lastSequence) {
-            LOG.debugf("stale event %s from %s: sequence %d <= %d", event.id(), data.agentId(), data.sequence(),
-                    machine.lastSequence);
+        } else if (data.epoch() < machine.agentEpoch
+                || (data.epoch() == machine.agentEpoch && data.sequence() <= machine.lastSequence)) {
+            LOG.debugf("stale event %s from %s: (%d, %d) <= (%d, %d)", event.id(), data.agentId(), data.epoch(),
+                    data.sequence(), machine.agentEpoch, machine.lastSequence);
             return;
+        } else if (data.epoch() == machine.agentEpoch
+                && data.sequence() - machine.lastSequence > config.contract().maxSequenceJump()) {
+            throw new RejectedEvent(RejectReason.SEQUENCE_JUMP, "sequence " + data.sequence() + " of " + data.agentId()
+                    + " is more than " + config.contract().maxSequenceJump() + " past the last applied, "
+                    + machine.lastSequence);
         }
+        machine.agentEpoch = data.epoch();
         machine.lastSequence = data.sequence();
         machine.lastSeenAt = now;
 
@@ -90,9 +105,8 @@ public class MachineRegistry {
     private static Machine newMachine(String agentId, Instant now) {
         Machine m = new Machine();
         m.id = agentId;
-        int slash = agentId.indexOf('/');
-        m.machineId = slash < 0 ? agentId : agentId.substring(0, slash);
-        m.windowsUser = slash < 0 ? "" : agentId.substring(slash + 1);
+        m.machineId = AgentId.machineOf(agentId);
+        m.windowsUser = AgentId.userOf(agentId);
         m.registeredAt = now;
         m.lastSeenAt = now;
         m.persist();
@@ -134,7 +148,7 @@ public class MachineRegistry {
         HealthState state = HealthState.fromSystemState(health.systemState());
         String before = healthSignature(machine);
         machine.healthState = state.wire();
-        machine.failedUnits = health.failedUnits().isEmpty() ? null : String.join(" ", health.failedUnits());
+        machine.failedUnits = failedUnits(health.failedUnits());
         machine.healthCheckedAt = now;
         if (health.distroName() != null) {
             machine.distroName = health.distroName();
@@ -163,6 +177,20 @@ public class MachineRegistry {
         report.failedUnits = machine.failedUnits;
         report.persist();
         machine.healthReportedAt = now;
+    }
+
+    /** At most {@value #KEPT_FAILED_UNITS} unit names are kept; the rest are counted. */
+    static final int KEPT_FAILED_UNITS = 20;
+
+    static String failedUnits(List<String> units) {
+        if (units.isEmpty()) {
+            return null;
+        }
+        if (units.size() <= KEPT_FAILED_UNITS) {
+            return String.join(" ", units);
+        }
+        return String.join(" ", units.subList(0, KEPT_FAILED_UNITS)) + " (+" + (units.size() - KEPT_FAILED_UNITS)
+                + " more)";
     }
 
     private static String healthSignature(Machine m) {

@@ -30,8 +30,19 @@ public record MaintenanceWindow(String cron, int durationMinutes, String timeZon
         if (durationMinutes < 1 || durationMinutes > 7 * 24 * 60) {
             throw new IllegalArgumentException("maintenance window duration must be 1 minute to 7 days");
         }
-        ZoneId.of(timeZone);
-        Cron.parse(cron);
+        if (timeZone == null || timeZone.isBlank()) {
+            throw new IllegalArgumentException("maintenance window needs a time zone (an IANA name such as Europe/Berlin)");
+        }
+        try {
+            ZoneId.of(timeZone);
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("unknown time zone '" + timeZone
+                    + "': give an IANA name such as Europe/Berlin or UTC");
+        }
+        if (!Cron.parse(cron).firesWithinYears(8)) {
+            throw new IllegalArgumentException("cron '" + cron + "' never fires: no day of the next 8 years matches "
+                    + "its day, month and weekday fields");
+        }
     }
 
     /** Whether the window is open at {@code now}. */
@@ -100,6 +111,10 @@ public record MaintenanceWindow(String cron, int durationMinutes, String timeZon
                 int step = 1;
                 String range = part;
                 int slash = part.indexOf('/');
+                if (!part.matches("(\\*|\\d{1,2}(-\\d{1,2})?)(/\\d{1,2})?")) {
+                    throw new IllegalArgumentException("cron field '" + spec + "' is not a number, range, list or step"
+                            + " (e.g. 5, 1-5, 1,3,5, */15) in " + expression);
+                }
                 if (slash >= 0) {
                     step = Integer.parseInt(part.substring(slash + 1));
                     range = part.substring(0, slash);
@@ -124,6 +139,28 @@ public record MaintenanceWindow(String cron, int durationMinutes, String timeZon
                 }
             }
             return bits;
+        }
+
+        /** Whether some day of any {@code years} consecutive years (leap years included) matches the day fields. */
+        boolean firesWithinYears(int years) {
+            java.time.LocalDate day = java.time.LocalDate.of(2024, 1, 1);
+            java.time.LocalDate end = day.plusYears(years);
+            for (; day.isBefore(end); day = day.plusDays(1)) {
+                if (matchesDay(day)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private boolean matchesDay(java.time.LocalDate d) {
+            if (!months.get(d.getMonthValue())) {
+                return false;
+            }
+            int dow = d.getDayOfWeek() == DayOfWeek.SUNDAY ? 0 : d.getDayOfWeek().getValue();
+            boolean dayOk = days.get(d.getDayOfMonth());
+            boolean weekdayOk = weekdays.get(dow);
+            return !anyDay && !anyWeekday ? dayOk || weekdayOk : dayOk && weekdayOk;
         }
 
         boolean matches(ZonedDateTime t) {

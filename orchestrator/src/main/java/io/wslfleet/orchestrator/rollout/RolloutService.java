@@ -3,9 +3,9 @@ package io.wslfleet.orchestrator.rollout;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.api.ApiProblem;
+import io.wslfleet.orchestrator.api.Problem;
 import io.wslfleet.orchestrator.audit.AuditLog;
 import io.wslfleet.orchestrator.machine.MachineQuery;
-import io.wslfleet.orchestrator.release.Release;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.UpgradeMode;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -55,8 +55,9 @@ public class RolloutService {
 
     @Transactional
     public Rollout create(CreateRolloutRequest request, String actor) {
-        if (Release.findById(request.releaseId()) == null) {
-            throw ApiProblem.invalid("release " + request.releaseId() + " does not exist");
+        List<Problem.FieldError> errors = RolloutRequestCheck.check(request, em);
+        if (!errors.isEmpty()) {
+            throw ApiProblem.invalidFields(errors);
         }
         Rollout r = new Rollout();
         r.name = request.name();

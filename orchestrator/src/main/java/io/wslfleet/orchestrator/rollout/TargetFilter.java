@@ -6,14 +6,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Which machines a rollout is for. Empty parts do not restrict; given parts must all match.
+ * Which machines a rollout is for. Given parts must all match; a target of the whole fleet says so with
+ * {@code all: true}, so that an empty or forgotten filter never means every machine.
  *
+ * @param all        every registered machine (and nothing else may be given)
  * @param machineIds agent ids
  * @param labels     every label given must be set to the value given
  * @param rings      the machine's ring is one of these
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record TargetFilter(List<String> machineIds, Map<String, String> labels, List<String> rings) {
+public record TargetFilter(Boolean all, List<String> machineIds, Map<String, String> labels, List<String> rings) {
+    public TargetFilter(List<String> machineIds, Map<String, String> labels, List<String> rings) {
+        this(null, machineIds, labels, rings);
+    }
+
+    public boolean isEmpty() {
+        return machineIds.isEmpty() && labels.isEmpty() && rings.isEmpty();
+    }
+
     public TargetFilter {
         machineIds = machineIds == null ? List.of() : List.copyOf(machineIds);
         labels = labels == null ? Map.of() : Map.copyOf(labels);

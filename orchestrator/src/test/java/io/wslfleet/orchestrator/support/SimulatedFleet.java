@@ -3,6 +3,7 @@ package io.wslfleet.orchestrator.support;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.*;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -77,7 +78,7 @@ public final class SimulatedFleet implements AutoCloseable {
                 while (running.get()) {
                     consumer.poll(Duration.ofMillis(100)).forEach(record -> {
                         Agent agent = agents.get(record.key());
-                        if (agent != null && EventCodec.decode(record) instanceof Decoded.Event e
+                        if (agent != null && EventDecoder.of(record.topic()).decode(record) instanceof Decoded.Event e
                                 && e.event().data() instanceof AgentCommand command) {
                             handle(agent, command);
                         }

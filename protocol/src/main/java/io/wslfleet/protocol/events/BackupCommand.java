@@ -9,9 +9,9 @@ import java.time.Instant;
 public record BackupCommand(String commandId, String agentId, String distroName, Instant deadline)
         implements AgentCommand {
     public BackupCommand {
-        Require.nonBlank(commandId, "commandId");
-        Require.nonBlank(agentId, "agentId");
-        Require.nonBlank(distroName, "distroName");
+        Require.id(commandId, "commandId");
+        AgentId.check(agentId, "agentId");
+        DistroName.check(distroName, "distroName");
         Require.nonNull(deadline, "deadline");
     }
 }

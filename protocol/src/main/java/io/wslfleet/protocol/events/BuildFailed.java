@@ -11,7 +11,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BuildFailed(String buildId, String reason, String detail) implements BuildEvent {
     public BuildFailed {
-        Require.nonBlank(buildId, "buildId");
-        Require.nonBlank(reason, "reason");
+        Require.id(buildId, "buildId");
+        Require.id(reason, "reason");
+        detail = Require.text(detail, Require.MAX_MESSAGE);
     }
 }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record BuildProgress(String buildId, String step, long bytesDone, long bytesTotal) implements BuildEvent {
     public BuildProgress {
-        Require.nonBlank(buildId, "buildId");
-        Require.nonBlank(step, "step");
+        Require.id(buildId, "buildId");
+        Require.id(step, "step");
         Require.nonNegative(bytesDone, "bytesDone");
         Require.nonNegative(bytesTotal, "bytesTotal");
     }

@@ -17,8 +17,9 @@ import java.util.Map;
 public record BuildRequested(String buildId, String version, Source source, Customization customization,
                              String requestedBy) implements BuildEvent {
     public BuildRequested {
-        Require.nonBlank(buildId, "buildId");
-        Require.nonBlank(version, "version");
+        Require.id(buildId, "buildId");
+        Require.id(version, "version");
+        Require.name(requestedBy, "requestedBy", 256);
         Require.nonNull(source, "source");
     }
 

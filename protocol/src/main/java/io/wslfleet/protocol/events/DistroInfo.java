@@ -17,6 +17,11 @@ public record DistroInfo(String name, String state, int wslVersion, boolean isDe
                          List<GenerationInfo> generations) {
     public DistroInfo {
         Require.nonBlank(name, "distro.name");
-        generations = Require.list(generations);
+        Require.name(name, "distro.name", 64); // any distro the user has, not only those the agent manages
+        Require.name(state, "distro.state", 32);
+        Require.name(nixosVersion, "distro.nixosVersion", 128);
+        Require.name(nixosWslVersion, "distro.nixosWslVersion", 128);
+        StorePath.check(currentSystemPath, "distro.currentSystemPath");
+        generations = Require.list(generations, "distro.generations", Require.MAX_LIST);
     }
 }

@@ -9,9 +9,9 @@ import java.time.Instant;
 public record HealthCheckCommand(String commandId, String agentId, String distroName, Instant deadline)
         implements AgentCommand {
     public HealthCheckCommand {
-        Require.nonBlank(commandId, "commandId");
-        Require.nonBlank(agentId, "agentId");
-        Require.nonBlank(distroName, "distroName");
+        Require.id(commandId, "commandId");
+        AgentId.check(agentId, "agentId");
+        DistroName.check(distroName, "distroName");
         Require.nonNull(deadline, "deadline");
     }
 }

@@ -9,9 +9,9 @@ import java.time.Instant;
 public record InstallCommand(String commandId, String agentId, String distroName, ReleaseRef release,
                              Instant deadline) implements AgentCommand {
     public InstallCommand {
-        Require.nonBlank(commandId, "commandId");
-        Require.nonBlank(agentId, "agentId");
-        Require.nonBlank(distroName, "distroName");
+        Require.id(commandId, "commandId");
+        AgentId.check(agentId, "agentId");
+        DistroName.check(distroName, "distroName");
         Require.nonNull(release, "release");
         Require.nonNull(deadline, "deadline");
     }

@@ -13,7 +13,13 @@ public record Inventory(String machineId, String windowsUser, String hostname, S
     public Inventory {
         Require.nonBlank(machineId, "inventory.machineId");
         Require.nonBlank(windowsUser, "inventory.windowsUser");
-        labels = Require.map(labels);
-        distros = Require.list(distros);
+        Require.name(machineId, "inventory.machineId", 64);
+        Require.name(windowsUser, "inventory.windowsUser", 64);
+        Require.name(hostname, "inventory.hostname", 255);
+        Require.name(windowsBuild, "inventory.windowsBuild", 64);
+        Require.name(wslVersion, "inventory.wslVersion", 64);
+        Require.name(kernelVersion, "inventory.kernelVersion", 256);
+        labels = Require.labels(labels, "inventory.labels", 64);
+        distros = Require.list(distros, "inventory.distros", 64);
     }
 }

@@ -18,5 +18,9 @@ public record NixosMetadata(String nixosVersion, String hostName, String systemP
                             String nixosWslVersion, long uncompressedSize, long entryCount) {
     public NixosMetadata {
         Require.nonBlank(systemPath, "nixos.systemPath");
+        StorePath.check(systemPath, "nixos.systemPath");
+        Require.name(nixosVersion, "nixos.nixosVersion", 128);
+        Require.name(hostName, "nixos.hostName", 255);
+        Require.name(nixosWslVersion, "nixos.nixosWslVersion", 128);
     }
 }

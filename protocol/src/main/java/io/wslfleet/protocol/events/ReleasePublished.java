@@ -14,15 +14,17 @@ public record ReleasePublished(String releaseId, String buildId, String version,
                                String downloadUrl, String manifest, String signature, String keyId,
                                NixosMetadata nixos) implements BuildEvent {
     public ReleasePublished {
-        Require.nonBlank(releaseId, "releaseId");
-        Require.nonBlank(buildId, "buildId");
-        Require.nonBlank(version, "version");
-        Require.nonBlank(sha256, "sha256");
+        Require.id(releaseId, "releaseId");
+        Require.id(buildId, "buildId");
+        Require.id(version, "version");
+        Require.sha256(sha256, "sha256");
         Require.nonNegative(size, "size");
-        Require.nonBlank(downloadUrl, "downloadUrl");
+        Require.url(downloadUrl, "downloadUrl");
         Require.nonBlank(manifest, "manifest");
+        Require.name(manifest, "manifest", 65_536);
         Require.nonBlank(signature, "signature");
-        Require.nonBlank(keyId, "keyId");
+        Require.name(signature, "signature", 256);
+        Require.id(keyId, "keyId");
         Require.nonNull(nixos, "nixos");
     }
 

@@ -7,9 +7,18 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 public record ReleaseRef(String releaseId, String version, String downloadUrl, String sha256, long size,
                          String manifest, String signature, String keyId, String systemPath) {
     public ReleaseRef {
-        Require.nonBlank(releaseId, "release.releaseId");
-        Require.nonBlank(downloadUrl, "release.downloadUrl");
-        Require.nonBlank(sha256, "release.sha256");
+        Require.id(releaseId, "release.releaseId");
+        if (version != null) {
+            Require.id(version, "release.version");
+        }
+        Require.url(downloadUrl, "release.downloadUrl");
+        Require.sha256(sha256, "release.sha256");
         Require.nonNegative(size, "release.size");
+        Require.name(manifest, "release.manifest", 65_536);
+        Require.name(signature, "release.signature", 256);
+        if (keyId != null) {
+            Require.id(keyId, "release.keyId");
+        }
+        StorePath.check(systemPath, "release.systemPath");
     }
 }

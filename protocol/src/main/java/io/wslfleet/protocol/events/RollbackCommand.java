@@ -14,9 +14,13 @@ import java.time.Instant;
 public record RollbackCommand(String commandId, String agentId, String distroName, Integer toGeneration,
                               String reason, Instant deadline) implements AgentCommand {
     public RollbackCommand {
-        Require.nonBlank(commandId, "commandId");
-        Require.nonBlank(agentId, "agentId");
-        Require.nonBlank(distroName, "distroName");
+        Require.id(commandId, "commandId");
+        AgentId.check(agentId, "agentId");
+        DistroName.check(distroName, "distroName");
         Require.nonNull(deadline, "deadline");
+        if (toGeneration != null && toGeneration < 1) {
+            throw new IllegalArgumentException("toGeneration must be at least 1, was " + toGeneration);
+        }
+        reason = Require.text(reason, Require.MAX_MESSAGE);
     }
 }

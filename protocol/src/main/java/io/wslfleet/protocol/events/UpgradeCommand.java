@@ -9,9 +9,9 @@ import java.time.Instant;
 public record UpgradeCommand(String commandId, String agentId, String distroName, ReleaseRef release,
                              UpgradeMode mode, boolean backupFirst, Instant deadline) implements AgentCommand {
     public UpgradeCommand {
-        Require.nonBlank(commandId, "commandId");
-        Require.nonBlank(agentId, "agentId");
-        Require.nonBlank(distroName, "distroName");
+        Require.id(commandId, "commandId");
+        AgentId.check(agentId, "agentId");
+        DistroName.check(distroName, "distroName");
         Require.nonNull(release, "release");
         Require.nonNull(deadline, "deadline");
         mode = mode == null ? UpgradeMode.IN_PLACE : mode;

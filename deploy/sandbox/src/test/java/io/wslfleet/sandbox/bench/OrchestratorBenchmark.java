@@ -21,6 +21,7 @@ import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
@@ -157,7 +158,7 @@ public final class OrchestratorBenchmark {
             while (n < expected) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     n++;
-                    if (decode && EventCodec.decode(record) instanceof Decoded.Event) {
+                    if (decode && EventDecoder.of(record.topic()).decode(record) instanceof Decoded.Event) {
                         events++;
                     }
                 }

@@ -1,0 +1,49 @@
+package io.wslfleet.orchestrator.security;
+
+import io.quarkus.security.AuthenticationCompletionException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.wslfleet.orchestrator.api.Problem;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+/**
+ * 401 and 403 as problem details, like every other error of the API. Authentication and the path permissions run
+ * before any resource (proactive authentication), so their failures reach the HTTP router, not the JAX-RS exception
+ * mappers; the 401 keeps its Basic challenge so that a browser still asks for credentials.
+ */
+@ApplicationScoped
+public class AuthFailureProblems {
+    static final String CHALLENGE = "Basic realm=\"wsl-fleet\", charset=\"UTF-8\"";
+
+    void register(@Observes Router router) {
+        router.route().order(Integer.MIN_VALUE).failureHandler(this::handle);
+    }
+
+    private void handle(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (ctx.response().headWritten()) {
+            ctx.next();
+            return;
+        }
+        if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException
+                || failure instanceof AuthenticationCompletionException) {
+            ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
+            respond(ctx, 401, "Unauthorized", "sign in: this needs a user of the fleet (HTTP Basic or single sign-on)");
+        } else if (failure instanceof ForbiddenException) {
+            respond(ctx, 403, "Forbidden", "your role may not do this: reading needs viewer, changing needs operator");
+        } else {
+            ctx.next();
+        }
+    }
+
+    private static void respond(RoutingContext ctx, int status, String title, String detail) {
+        JsonObject body = new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
+                .put("detail", detail).put("instance", ctx.normalizedPath());
+        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE).end(body.encode());
+    }
+}
