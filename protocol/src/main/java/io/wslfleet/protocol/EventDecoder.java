@@ -193,9 +193,13 @@ public final class EventDecoder {
             return reject(RejectReason.KEY_MISMATCH, "the record key " + key + " is not the event's subject "
                     + data.key(), id);
         }
-        if (data instanceof AgentEvent agentEvent
-                && Instant.ofEpochMilli(agentEvent.epoch()).isAfter(now.plus(contract.maxFuture()))) {
-            return reject(RejectReason.INVALID_DATA, "epoch " + agentEvent.epoch() + " lies in the future", id);
+        if (data instanceof AgentEvent agentEvent) {
+            if (agentEvent.sequence() < 1) {
+                return reject(RejectReason.INVALID_DATA, "sequence must be at least 1, was " + agentEvent.sequence(), id);
+            }
+            if (Instant.ofEpochMilli(agentEvent.epoch()).isAfter(now.plus(contract.maxFuture()))) {
+                return reject(RejectReason.INVALID_DATA, "epoch " + agentEvent.epoch() + " lies in the future", id);
+            }
         }
         return new Decoded.Event(new CloudEvent<>(id, type, source, time, key, data));
     }

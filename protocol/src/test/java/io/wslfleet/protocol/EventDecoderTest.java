@@ -98,6 +98,14 @@ class EventDecoderTest {
     }
 
     @Test
+    void aSequenceBelowOneIsInvalidData() {
+        ProducerRecord<String, byte[]> record = heartbeat("{\"agentId\":\"ws-1/bob\",\"sequence\":0}");
+
+        assertThat(decode(record)).isInstanceOfSatisfying(Decoded.Rejected.class,
+                r -> assertThat(r.detail()).contains("sequence must be at least 1"));
+    }
+
+    @Test
     void anEpochInTheFutureIsInvalidData() {
         long future = Samples.T.plus(Duration.ofDays(1)).toEpochMilli();
         ProducerRecord<String, byte[]> record = heartbeat("{\"agentId\":\"ws-1/bob\",\"epoch\":" + future

@@ -11,12 +11,14 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.wslfleet.protocol.Backoff;
 import io.wslfleet.protocol.Json;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -87,7 +89,7 @@ final class EventOutbox implements AutoCloseable {
     }
 
     private void deliver() {
-        long backoff = 500;
+        Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(15));
         while (running) {
             try {
                 List<Path> files = pending();
@@ -103,23 +105,44 @@ final class EventOutbox implements AutoCloseable {
                     if (!running) {
                         return;
                     }
-                    producer.send(read(file)).get(2, TimeUnit.MINUTES);
+                    try {
+                        producer.send(read(file)).get(2, TimeUnit.MINUTES);
+                    } catch (ExecutionException e) {
+                        if (!isUndeliverable(e.getCause())) {
+                            throw e;
+                        }
+                        // this record can never be delivered: set aside, so it does not hold back every later event
+                        Path aside = file.resolveSibling("undeliverable").resolve(file.getFileName());
+                        Files.createDirectories(aside.getParent());
+                        Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                        LOG.warning("event " + file.getFileName() + " can never be delivered (" + e.getCause()
+                                + "): kept in " + aside);
+                        continue;
+                    }
                     Files.delete(file);
-                    backoff = 500;
+                    backoff.reset();
                 }
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
+                Duration wait = backoff.next();
                 LOG.log(Level.FINE, "event delivery failed, retrying", e);
-                LOG.warning("cannot deliver events yet (" + e.getClass().getSimpleName() + "): retrying in " + backoff + " ms");
+                LOG.warning("cannot deliver events yet (" + e.getClass().getSimpleName() + "): retrying in "
+                        + wait.toMillis() + " ms");
                 try {
-                    Thread.sleep(backoff);
+                    Thread.sleep(wait.toMillis());
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = Math.min(backoff * 2, 15_000);
             }
         }
+    }
+
+    /** Failures of the record itself, which no retry mends (a passing one, like the broker away, is retried). */
+    private static boolean isUndeliverable(Throwable failure) {
+        return failure instanceof org.apache.kafka.common.errors.RecordTooLargeException
+                || failure instanceof org.apache.kafka.common.errors.InvalidTopicException
+                || failure instanceof org.apache.kafka.common.errors.SerializationException;
     }
 
     private static ProducerRecord<String, byte[]> read(Path file) throws IOException {

@@ -307,7 +307,7 @@ public final class LocalFleet implements AutoCloseable {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         body.put("releaseId", releaseId);
-        body.put("target", Map.of());
+        body.put("target", Map.of("all", true));
         body.put("canary", Map.of("count", 1));
         body.put("waves", List.of(Map.of("percent", 50), Map.of("percent", 100)));
         body.put("errorThresholdPercent", 0);

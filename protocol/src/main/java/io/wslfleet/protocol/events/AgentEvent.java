@@ -28,10 +28,8 @@ public sealed interface AgentEvent extends EventData
         return Require.nonNegative(epoch, "epoch");
     }
 
+    /** 0 is an event not numbered yet (the agent numbers it as it sends it); on the bus a sequence starts at 1. */
     static long checkSequence(long sequence) {
-        if (sequence < 1) {
-            throw new IllegalArgumentException("sequence must be at least 1, was " + sequence);
-        }
-        return sequence;
+        return Require.nonNegative(sequence, "sequence");
     }
 }
