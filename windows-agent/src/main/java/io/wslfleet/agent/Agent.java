@@ -167,7 +167,7 @@ public final class Agent implements AutoCloseable {
                 try {
                     for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                         if (config.agentId().equals(record.key())) {
-                            handle(record);
+                            handleOrSetAside(record);
                         }
                         consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
                                 new OffsetAndMetadata(record.offset() + 1)));
@@ -188,6 +188,22 @@ public final class Agent implements AutoCloseable {
             LOG.log(Level.SEVERE, "command loop stopped", e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * A command whose handling fails unexpectedly (a defect, not the broker) is dead-lettered as PROCESSING_FAILED
+     * and the loop goes on: no command can stop the agent, and none is retried for ever.
+     */
+    private void handleOrSetAside(ConsumerRecord<String, byte[]> record) {
+        try {
+            handle(record);
+        } catch (KafkaException | WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "command at " + record.topic() + "-" + record.partition() + "@" + record.offset()
+                    + " could not be handled; set aside on the dead-letter topic", e);
+            deadLetter(record, RejectReason.PROCESSING_FAILED, String.valueOf(e));
         }
     }
 
