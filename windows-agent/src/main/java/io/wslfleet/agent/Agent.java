@@ -198,7 +198,7 @@ public final class Agent implements AutoCloseable {
     private void handleOrSetAside(ConsumerRecord<String, byte[]> record) {
         try {
             handle(record);
-        } catch (KafkaException | WakeupException e) {
+        } catch (KafkaException e) { // the broker (WakeupException included): the loop above deals with it
             throw e;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "command at " + record.topic() + "-" + record.partition() + "@" + record.offset()
