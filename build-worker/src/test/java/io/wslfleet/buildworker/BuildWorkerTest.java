@@ -252,9 +252,18 @@ class BuildWorkerTest {
                 .contains("request a new version");
         assertThat(storeFiles()).isEqualTo(before);
 
-        request("b-bad-version", "../../etc", root.toString());
-        BuildFailed badVersion = data(await(r -> is(r, BuildFailed.class, "b-bad-version")), BuildFailed.class);
-        assertThat(badVersion.reason()).isEqualTo("INVALID_REQUEST");
+        // a version that could name a path is refused by the contract itself: the request is dead-lettered
+        var good = EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-bad-version", "25.05.41",
+                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, root.toString(), null, null),
+                null, "test")));
+        byte[] value = new String(good.value(), StandardCharsets.UTF_8).replace("25.05.41", "../../etc")
+                .getBytes(StandardCharsets.UTF_8);
+        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(good.topic(), null, good.key(), value,
+                good.headers())).get(30, TimeUnit.SECONDS);
+        ConsumerRecord<String, byte[]> badVersion = await(r -> r.topic().equals(Topics.DEAD_LETTER)
+                && "b-bad-version".equals(r.key()));
+        assertThat(new String(badVersion.headers().lastHeader("dlq_reason").value(), StandardCharsets.UTF_8))
+                .isEqualTo("INVALID_DATA");
         assertThat(seen).noneMatch(r -> is(r, ReleasePublished.class, "b-again-other") || is(r, ReleasePublished.class, "b-bad-version"));
     }
 

@@ -50,6 +50,20 @@ public interface FleetConfig {
 
     Rollout rollout();
 
+    Trust trust();
+
+    /** Whom the orchestrator believes. */
+    interface Trust {
+        /**
+         * The build keys whose signed release manifests are cataloged: {@code keyId=base64,keyId2=base64}
+         * ({@code FLEET_TRUST_BUILD_KEYS}). Several at once, so a key is rotated by adding the new one first.
+         */
+        java.util.Optional<String> buildKeys();
+
+        /** Download URLs a release may name must start with one of these ({@code FLEET_TRUST_ARTIFACT_BASE_URLS}). */
+        java.util.Optional<java.util.List<String>> artifactBaseUrls();
+    }
+
     /** The bounds of the event contract (see {@link io.wslfleet.protocol.Contract} and docs/design.md). */
     ContractBounds contract();
 

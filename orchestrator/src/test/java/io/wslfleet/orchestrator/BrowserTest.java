@@ -13,6 +13,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
+import io.wslfleet.orchestrator.support.Fixtures;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
 import io.wslfleet.protocol.events.ReleasePublished;
 import org.junit.jupiter.api.AfterAll;
@@ -192,7 +193,7 @@ class BrowserTest {
         fleet.add(bad, SimulatedFleet.Behaviour.DEGRADED_ON_ACTIVATION, old.nixos().systemPath(), Map.of("group", group));
         fleet.add(good, SimulatedFleet.Behaviour.HEALTHY, old.nixos().systemPath(), Map.of("group", group));
         long id = rollout(group, release, List.of(bad, good), List.of(Map.of("percent", 100)));
-        operatorApi().post("/api/v1/rollouts/" + id + "/start").then().statusCode(200);
+        operatorApi().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/start").then().statusCode(200);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 operatorApi().get("/api/v1/rollouts/" + id).then().body("state", equalTo("ROLLED_BACK")));
 
@@ -207,5 +208,41 @@ class BrowserTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> viewer.getTitle().contains(bad));
         assertThat(viewer.getPageSource()).contains("home-manager-dev.service").contains("Health reports");
         screenshot(viewer, "failed-machine-page");
+    }
+
+    /**
+     * The attack a security review would try first: a page of another site auto-submits a bodyless text/plain form
+     * to a rollout action; the browser adds the operator's cached Basic credentials. The rollout must not change.
+     */
+    @Test
+    void aPageOfAnotherSiteCannotChangeARollout() throws Exception {
+        var release = Fixtures.publishRelease(Fixtures.unique("26.9"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> operatorApi()
+                .get("/api/v1/releases/" + release.releaseId()).then().statusCode(200));
+        long id = operatorApi().contentType("application/json").body(Map.of("name", "csrf-target",
+                        "releaseId", release.releaseId(), "target", Map.of("all", true)))
+                .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+        String target = base.toString() + "api/v1/rollouts/" + id + "/cancel";
+        String page = "<html><body><form id=f method=post enctype=text/plain action='" + target + "'>"
+                + "<input name=x value=y></form><script>document.getElementById('f').submit()</script></body></html>";
+        com.sun.net.httpserver.HttpServer attacker = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        attacker.createContext("/", exchange -> {
+            byte[] bytes = page.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/html");
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes);
+            exchange.close();
+        });
+        attacker.start();
+        try {
+            WebDriver driver = browser("operator", FleetInfraResource.OPERATOR_PASSWORD); // signed in, credentials cached
+            driver.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
+            await().atMost(Duration.ofSeconds(20)).until(() -> driver.getCurrentUrl().startsWith(target));
+            assertThat(driver.getPageSource()).contains("X-Fleet-Request");
+        } finally {
+            attacker.stop(0);
+        }
+        operatorApi().get("/api/v1/rollouts/" + id).then().statusCode(200).body("state", equalTo("DRAFT"));
     }
 }

@@ -318,7 +318,7 @@ class RolloutFlowTest {
         assertThat(given().get("/api/v1/rollouts/" + waiting + "/deployments").then().extract().jsonPath()
                 .getList("items.state", String.class)).containsOnly("PENDING");
         assertThat(timeline(waiting)).contains("WAITING_FOR_MAINTENANCE_WINDOW");
-        given().post("/api/v1/rollouts/" + waiting + "/cancel").then().statusCode(200);
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + waiting + "/cancel").then().statusCode(200);
 
         long open = createRollout("""
                 {"name":"%s-open","releaseId":"%s","target":{"labels":{"group":"%s"}},
@@ -343,12 +343,12 @@ class RolloutFlowTest {
                 given().get("/api/v1/rollouts/" + id).then().body("waitingFor", equalTo("APPROVAL")));
         assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
 
-        given().post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(0));
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(0));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/rollouts/" + id).then()
                 .body("currentWave", equalTo(1)).body("waitingFor", equalTo("APPROVAL")));
         assertThat(agents.stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
 
-        given().post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(1));
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(1));
         awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(30));
         assertThat(timeline(id)).containsSubsequence("WAITING_FOR_APPROVAL", "APPROVED", "WAITING_FOR_APPROVAL",
                 "APPROVED", "SUCCEEDED");
@@ -391,7 +391,7 @@ class RolloutFlowTest {
         assertThat(silent.stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
         assertThat(given().get("/api/v1/rollouts/" + id + "/deployments").then().extract().jsonPath()
                 .getList("items.state", String.class)).containsExactlyInAnyOrder("COMMANDED", "PENDING", "PENDING");
-        given().post("/api/v1/rollouts/" + id + "/cancel").then().statusCode(200);
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/cancel").then().statusCode(200);
     }
 
     @Test

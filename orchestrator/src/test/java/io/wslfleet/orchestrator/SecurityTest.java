@@ -43,7 +43,7 @@ class SecurityTest {
                 .contentType(ContentType.JSON).body(Map.of("name", "x", "releaseId", "rel-x", "target", Map.of()))
                 .post("/api/v1/rollouts").then().statusCode(403);
         given().auth().preemptive().basic("viewer", FleetInfraResource.VIEWER_PASSWORD)
-                .post("/api/v1/rollouts/1/pause").then().statusCode(403);
+                .header("X-Fleet-Request", "1").post("/api/v1/rollouts/1/pause").then().statusCode(403);
     }
 
     @Test

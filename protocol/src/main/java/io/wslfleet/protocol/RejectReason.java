@@ -32,6 +32,13 @@ public enum RejectReason {
     /** An agent event's sequence lies implausibly far beyond the last one applied in the same epoch. */
     SEQUENCE_JUMP("an agent event's sequence jumps further ahead than fleet.contract.max-sequence-jump",
             "a forged or corrupted event; the agent's next genuine events are applied as usual"),
+    /** A release whose manifest does not verify with a trusted build key, or whose claims are not the manifest's. */
+    UNTRUSTED_RELEASE("a release whose signed manifest does not verify with a trusted build key, whose claims "
+            + "(sha256, size, version, system) are not the manifest's, or whose download URL is not under an allowed base",
+            "a forgery or a build worker with an untrusted key: check fleet.trust.build-keys and the worker's key"),
+    /** A release id already cataloged with other content: a release id never changes content. */
+    RELEASE_CONFLICT("a release id already cataloged with other content", "a forgery or a rebuilt version: "
+            + "publish changed content under a new version"),
     /** Well-formed, but its effect cannot be stored because of its data (the database refused the values). */
     UNPROCESSABLE("well-formed, but its effect cannot be stored because of its data",
             "report it: the contract should have refused this record at decoding"),

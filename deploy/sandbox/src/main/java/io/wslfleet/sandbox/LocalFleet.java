@@ -173,6 +173,9 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_VIEWER_PASSWORD", options.adminPassword());
         env.put("FLEET_ROLLOUT_TICK_EVERY", "1s");
         env.put("FLEET_OUTBOX_RELAY_EVERY", "1s");
+        // the orchestrator catalogs only releases this sandbox's build key signed, downloadable from its worker
+        env.put("FLEET_TRUST_BUILD_KEYS", KEY_ID + "=" + Ed25519.encode(signingKey.getPublic()));
+        env.put("FLEET_TRUST_ARTIFACT_BASE_URLS", artifactBaseUrl);
         orchestratorEnv = env;
         api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
         launchOrchestrator();

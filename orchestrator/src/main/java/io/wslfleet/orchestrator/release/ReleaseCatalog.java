@@ -18,13 +18,18 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.UUID;
 
-/** Records releases and build progress from {@code fleet.artifacts}, and requests builds. */
+/**
+ * Records releases and build progress from {@code fleet.artifacts}, and requests builds. A release is cataloged only
+ * when {@link ReleaseProvenance} vouches for it, and a release id, once cataloged, keeps its content.
+ */
 @ApplicationScoped
 public class ReleaseCatalog {
     @Inject
     Clock clock;
     @Inject
     Outbox outbox;
+    @Inject
+    ReleaseProvenance provenance;
 
     /** Releases never change their system: a path once found stays found. */
     private final Map<String, String> releaseBySystem = new ConcurrentHashMap<>();
@@ -65,6 +70,7 @@ public class ReleaseCatalog {
     public void apply(CloudEvent<? extends BuildEvent> event) {
         BuildEvent data = event.data();
         if (data instanceof ReleasePublished published) {
+            provenance.check(published, event.source());
             record(published);
         } else if (data instanceof BuildProgress progress) {
             build(progress.buildId()).ifPresent(b -> {
@@ -77,7 +83,8 @@ public class ReleaseCatalog {
                 }
             });
         } else if (data instanceof BuildFailed failed) {
-            build(failed.buildId()).ifPresent(b -> {
+            // a published build stays published: its release is signed, a failure report is not
+            build(failed.buildId()).filter(b -> b.state != Build.State.PUBLISHED).ifPresent(b -> {
                 b.state = Build.State.FAILED;
                 b.failureReason = failed.reason();
                 b.failureDetail = failed.detail();

@@ -23,6 +23,8 @@ public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
         config.put("fleet.security.admin-password", ADMIN_PASSWORD);
         config.put("fleet.security.operator-password", OPERATOR_PASSWORD);
         config.put("fleet.security.viewer-password", VIEWER_PASSWORD);
+        config.put("fleet.trust.build-keys", Fixtures.BUILD_KEY_ID + "=" + Fixtures.buildPublicKey());
+        config.put("fleet.trust.artifact-base-urls", Fixtures.ARTIFACT_BASE);
         return config;
     }
 

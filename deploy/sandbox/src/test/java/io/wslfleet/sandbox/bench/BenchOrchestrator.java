@@ -18,6 +18,10 @@ import io.wslfleet.sandbox.FleetApi;
  * {@code bench}, logging at WARN, started and ready for requests.
  */
 final class BenchOrchestrator implements AutoCloseable {
+    /** The build key the benchmarked orchestrator trusts; benchmarks sign their releases with it. */
+    static final String BUILD_KEY_ID = "bench-1";
+    static final java.security.KeyPair BUILD_KEY = io.wslfleet.protocol.release.Ed25519.generate();
+
     static final String PASSWORD = "bench";
 
     final Path root;
@@ -49,6 +53,8 @@ final class BenchOrchestrator implements AutoCloseable {
         int port = basePort + (int) (ProcessHandle.current().pid() % 1000);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("FLEET_ADMIN_PASSWORD", PASSWORD);
+        env.put("FLEET_TRUST_BUILD_KEYS", BUILD_KEY_ID + "=" + io.wslfleet.protocol.release.Ed25519.encode(
+                BUILD_KEY.getPublic()));
         env.put("QUARKUS_LOG_LEVEL", "WARN");
         ChildProcess process = ChildProcess.jar("orchestrator", List.of(heap),
                 root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar"), List.of(), env,

@@ -222,10 +222,14 @@ public final class OrchestratorBenchmark {
     // ---- 3. enqueueing commands for every machine --------------------------------------------------------------------
 
     private void enqueue(FleetApi api, ChildProcess orchestrator) throws Exception {
+        NixosMetadata nixos = new NixosMetadata("25.05.20250601.abcdef0", "ws", NEW_SYSTEM, 1, "2505.7.0", 3L << 30,
+                150_000);
+        var signed = io.wslfleet.protocol.release.SignedManifest.sign(new io.wslfleet.protocol.release.ReleaseManifest(
+                "rel-bench-25.05", "25.05.bench", "c".repeat(64), 1 << 30, nixos, java.time.Instant.now(),
+                BenchOrchestrator.BUILD_KEY_ID), BenchOrchestrator.BUILD_KEY.getPrivate());
         ReleasePublished release = new ReleasePublished("rel-bench-25.05", "build-bench", "25.05.bench",
                 "c".repeat(64), 1 << 30, "http://127.0.0.1:1/artifacts/" + "c".repeat(64) + "/nixos.wsl",
-                "{\"releaseId\":\"rel-bench-25.05\"}", "c2lnbmF0dXJl", "bench",
-                new NixosMetadata("25.05.20250601.abcdef0", "ws", NEW_SYSTEM, 1, "2505.7.0", 3L << 30, 150_000));
+                signed.manifestJson(), signed.signature(), signed.keyId(), nixos);
         try (KafkaProducer<String, byte[]> producer = producer()) {
             producer.send(EventCodec.toRecord(CloudEvent.of("/build-worker/bench", release))).get();
         }
