@@ -78,6 +78,9 @@ public final class LocalFleet implements AutoCloseable {
     private FleetApi api;
     private KeyPair signingKey;
     private final List<String> agentIds = new ArrayList<>();
+    /** A password of each role's own: a viewer's password must not be the operator's or the admin's. */
+    private final String operatorPassword = randomPassword();
+    private final String viewerPassword = randomPassword();
 
     private LocalFleet(Options options, Consumer<String> say) {
         this.options = options;
@@ -169,8 +172,8 @@ public final class LocalFleet implements AutoCloseable {
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("FLEET_ADMIN_PASSWORD", options.adminPassword());
-        env.put("FLEET_OPERATOR_PASSWORD", options.adminPassword());
-        env.put("FLEET_VIEWER_PASSWORD", options.adminPassword());
+        env.put("FLEET_OPERATOR_PASSWORD", operatorPassword);
+        env.put("FLEET_VIEWER_PASSWORD", viewerPassword);
         env.put("FLEET_ROLLOUT_TICK_EVERY", "1s");
         env.put("FLEET_OUTBOX_RELAY_EVERY", "1s");
         // the orchestrator catalogs only releases this sandbox's build key signed, downloadable from its worker
@@ -339,6 +342,20 @@ public final class LocalFleet implements AutoCloseable {
                 throw new IllegalStateException(child.name() + " exited:\n" + child.logTail(40));
             }
         }
+    }
+
+    public String operatorPassword() {
+        return operatorPassword;
+    }
+
+    public String viewerPassword() {
+        return viewerPassword;
+    }
+
+    static String randomPassword() {
+        byte[] bytes = new byte[12];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
     public FleetApi api() {

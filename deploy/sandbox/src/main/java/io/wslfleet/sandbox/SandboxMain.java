@@ -68,6 +68,8 @@ public final class SandboxMain implements Callable<Integer> {
         say("  health             " + fleet.api().base() + "q/health");
         say("  OpenAPI            " + fleet.api().base() + "q/openapi");
         say("  sign in as         admin / " + password);
+        say("                     operator / " + fleet.operatorPassword());
+        say("                     viewer / " + fleet.viewerPassword());
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
         say("");
 
@@ -79,7 +81,7 @@ public final class SandboxMain implements Callable<Integer> {
             JsonNode release = fleet.awaitRelease("rel-" + demoVersion, Duration.ofMinutes(2));
             say("release " + release.path("id").asText() + " published: sha256 " + release.path("sha256").asText());
             long rolloutId = fleet.startRollout("demo " + demoVersion, release.path("id").asText());
-            say("rollout " + rolloutId + " started: canary, then two waves (" + fleet.api().base()
+            say("rollout " + rolloutId + " started: a canary of one, then half and the rest (" + fleet.api().base()
                     + "api/v1/rollouts/" + rolloutId + ")");
             JsonNode rollout = fleet.awaitRolloutState(rolloutId,
                     Set.of("SUCCEEDED", "HALTED", "ROLLED_BACK", "CANCELLED", "FAILED"), Duration.ofMinutes(5));
