@@ -112,7 +112,7 @@ class ReleaseProvenanceTest {
         String buildId = given().contentType(ContentType.JSON).body(Map.of("version", version,
                         "source", Map.of("kind", BuildRequested.SourceKind.UPSTREAM.name(),
                                 "location", "https://example.invalid/nixos.wsl")))
-                .post("/api/v1/builds").then().statusCode(201).extract().jsonPath().getString("id");
+                .post("/api/v1/builds").then().statusCode(202).extract().jsonPath().getString("id");
         ReleasePublished signed = Fixtures.signedRelease(version, Fixtures.buildPrivateKey(), Fixtures.BUILD_KEY_ID);
         TestBus.publish("/build-worker/test", new ReleasePublished(signed.releaseId(), buildId, signed.version(),
                 signed.sha256(), signed.size(), signed.downloadUrl(), signed.manifest(), signed.signature(),
