@@ -224,9 +224,9 @@ class RolloutFlowTest {
                 new AgentHeartbeat(agent, 3, new Health("NixOS", "running", List.of(), 1, path, Instant.now())));
         // sent back to back on one key, so they are polled (and applied) as one batch
         for (AgentEvent event : events) {
-            TestBus.producer().send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
+            TestBus.producer(Topics.AGENT_EVENTS).send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
         }
-        TestBus.producer().flush();
+        TestBus.producer(Topics.AGENT_EVENTS).flush();
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
                 .statusCode(200).body("health", equalTo("healthy")).body("currentSystemPath", equalTo(path)));

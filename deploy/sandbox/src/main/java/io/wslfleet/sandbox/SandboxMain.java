@@ -69,6 +69,8 @@ public final class SandboxMain implements Callable<Integer> {
         say("  OpenAPI            " + fleet.api().base() + "q/openapi");
         say("  sign in as         admin / " + password);
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
+        say("  Kafka (admin)      kafka-console-consumer.sh --bootstrap-server " + fleet.infra().kafkaBootstrap()
+                + " --consumer.config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
         say("");
 
         if (!noDemo) {
