@@ -162,9 +162,10 @@ class RolloutFlowTest {
         List<String> actions = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath()
                 .getList("action");
         assertThat(actions).containsSubsequence("HALTED", "ROLLING_BACK", "ROLLED_BACK");
-        // the machines report the old generation again: the registry says so
-        given().queryParam("q", group).queryParam("release", old.releaseId()).get("/api/v1/machines")
-                .then().body("total", equalTo(8));
+        // the machines report the old generation again: the registry says so (from their next reports)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().queryParam("q", group).queryParam("release", old.releaseId()).get("/api/v1/machines")
+                        .then().body("total", equalTo(8)));
     }
 
     @Test

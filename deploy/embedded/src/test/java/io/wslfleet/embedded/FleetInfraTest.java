@@ -85,6 +85,18 @@ class FleetInfraTest {
     }
 
     @Test
+    void plaintextIsAnExplicitOptOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (var plain = FleetInfra.create(tmp, Map.of("FLEET_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"))) {
+            assertThat(plain.kafkaEnvironment(KafkaRole.AGENT))
+                    .containsEntry("FLEET_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+                    .doesNotContainKeys("FLEET_KAFKA_USERNAME", "FLEET_KAFKA_PASSWORD");
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", plain.kafkaBootstrap()))) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(Topics.ALL);
+            }
+        }
+    }
+
+    @Test
     void externalServersComeFromTheEnvironment() {
         var infra = FleetInfra.create(java.nio.file.Path.of("/nonexistent"), Map.of(
                 "FLEET_DB_URL", "jdbc:postgresql://db.example:5432/fleet",
