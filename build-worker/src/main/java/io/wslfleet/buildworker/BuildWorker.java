@@ -28,6 +28,7 @@ import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.EventData;
 import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.events.ReleasePublished;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -72,20 +73,18 @@ public final class BuildWorker implements AutoCloseable {
         Files.createDirectories(config.workDir());
         this.store = new ArtifactStore(config.storeDir());
         this.server = new ArtifactServer(store, config.httpHost(), config.httpPort(), config.publicBaseUrl());
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+        this.producer = new KafkaProducer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.CLIENT_ID_CONFIG, "build-worker"),
+                ProducerConfig.CLIENT_ID_CONFIG, "build-worker")),
                 new StringSerializer(), new ByteArraySerializer());
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+        this.consumer = new KafkaConsumer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, GROUP,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
                 // a build may take long: give it the time before the group considers this worker gone
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) TimeUnit.HOURS.toMillis(2)),
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) TimeUnit.HOURS.toMillis(2))),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.loop = new Thread(this::run, "build-worker");
     }

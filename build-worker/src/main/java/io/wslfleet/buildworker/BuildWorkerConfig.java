@@ -2,6 +2,7 @@ package io.wslfleet.buildworker;
 
 import java.nio.file.Path;
 import java.security.PrivateKey;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -16,10 +17,11 @@ import java.util.Objects;
  * @param source         the CloudEvents source of what this worker publishes
  * @param nixPath        the {@code nix} program for FLAKE builds
  * @param buildTimeout   how long a {@code nix build} (and the tarball builder) may take
+ * @param kafkaSecurity  Kafka client security properties ({@code KafkaClientSettings.security}; empty: PLAINTEXT)
  */
 public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workDir, String httpHost, int httpPort,
                                 String publicBaseUrl, String keyId, PrivateKey signingKey, String source,
-                                String nixPath, java.time.Duration buildTimeout) {
+                                String nixPath, java.time.Duration buildTimeout, Map<String, Object> kafkaSecurity) {
 
     public BuildWorkerConfig {
         Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
@@ -31,6 +33,7 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         source = source == null ? "urn:wsl-fleet:build-worker" : source;
         nixPath = nixPath == null ? "nix" : nixPath;
         buildTimeout = buildTimeout == null ? java.time.Duration.ofHours(2) : buildTimeout;
+        kafkaSecurity = kafkaSecurity == null ? Map.of() : Map.copyOf(kafkaSecurity);
     }
 
     public static Builder builder() {
@@ -49,6 +52,13 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         private String source;
         private String nixPath;
         private java.time.Duration buildTimeout;
+        private Map<String, Object> kafkaSecurity;
+
+        /** Security settings for the Kafka clients, e.g. {@code KafkaClientSettings.security(System.getenv())}. */
+        public Builder kafkaSecurity(Map<String, Object> v) {
+            kafkaSecurity = v;
+            return this;
+        }
 
         public Builder nixPath(String v) {
             nixPath = v;
@@ -103,7 +113,7 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
 
         public BuildWorkerConfig build() {
             return new BuildWorkerConfig(kafkaBootstrap, storeDir, workDir, httpHost, httpPort, publicBaseUrl, keyId,
-                    signingKey, source, nixPath, buildTimeout);
+                    signingKey, source, nixPath, buildTimeout, kafkaSecurity);
         }
     }
 }

@@ -21,12 +21,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.protocol.events.BuildFailed;
 import io.wslfleet.protocol.events.BuildProgress;
 import io.wslfleet.protocol.events.BuildRequested;
@@ -60,14 +62,19 @@ class BuildWorkerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        String bootstrap = FleetInfra.shared().kafkaBootstrap();
-        worker = BuildWorker.start(BuildWorkerConfig.builder().kafkaBootstrap(bootstrap)
+        FleetInfra infra = FleetInfra.shared();
+        Map<String, String> workerEnv = infra.kafkaEnvironment(KafkaRole.BUILD_WORKER);
+        worker = BuildWorker.start(BuildWorkerConfig.builder().kafkaBootstrap(workerEnv.get(KafkaClientSettings.BOOTSTRAP))
+                .kafkaSecurity(KafkaClientSettings.security(workerEnv))
                 .storeDir(tmp.resolve("store")).workDir(tmp.resolve("work")).signingKey("test-1", key.getPrivate())
                 .nixPath(NixStandIn.install(tmp.resolve("bin")).toString())
                 .source("urn:test").build());
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "bw-test",
-                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        // build requests as the orchestrator sends them; what the worker writes read back as an operator would (admin)
+        producer = new KafkaProducer<>(infra.kafkaClientProperties(KafkaRole.ORCHESTRATOR), new StringSerializer(),
+                new ByteArraySerializer());
+        Map<String, Object> observer = infra.kafkaClientProperties(KafkaRole.ADMIN);
+        observer.putAll(Map.of("group.id", "bw-test", "auto.offset.reset", "earliest"));
+        consumer = new KafkaConsumer<>(observer, new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(Topics.ARTIFACTS, Topics.DEAD_LETTER));
     }
 

@@ -164,9 +164,10 @@ class RolloutFlowTest {
         List<String> actions = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath()
                 .getList("action");
         assertThat(actions).containsSubsequence("HALTED", "ROLLING_BACK", "ROLLED_BACK");
-        // the machines report the old generation again: the registry says so
-        given().queryParam("q", group).queryParam("release", old.releaseId()).get("/api/v1/machines")
-                .then().body("total", equalTo(8));
+        // the machines report the old generation again: the registry says so (from their next reports)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                given().queryParam("q", group).queryParam("release", old.releaseId()).get("/api/v1/machines")
+                        .then().body("total", equalTo(8)));
     }
 
     @Test
@@ -227,9 +228,9 @@ class RolloutFlowTest {
                 new AgentHeartbeat(agent, 3, new Health("NixOS", "running", List.of(), 1, path, Instant.now())));
         // sent back to back on one key, so they are polled (and applied) as one batch
         for (AgentEvent event : events) {
-            TestBus.producer().send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
+            TestBus.producer(Topics.AGENT_EVENTS).send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
         }
-        TestBus.producer().flush();
+        TestBus.producer(Topics.AGENT_EVENTS).flush();
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/v1/machines/" + agent).then()
                 .statusCode(200).body("health", equalTo("healthy")).body("currentSystemPath", equalTo(path)));

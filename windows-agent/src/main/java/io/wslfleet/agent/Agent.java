@@ -37,6 +37,7 @@ import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.RollbackCommand;
 import io.wslfleet.protocol.events.UpgradeCommand;
 import io.wslfleet.protocol.events.BackupCommand;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -94,18 +95,16 @@ public final class Agent implements AutoCloseable {
         this.ops = new DistroOps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
         this.source = "urn:wsl-fleet:agent:" + config.agentId();
         this.decoder = new EventDecoder(Topics.COMMANDS, Contract.fromEnvironment(System.getenv()), clock);
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+        this.producer = new KafkaProducer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.CLIENT_ID_CONFIG, "agent-" + config.agentId()),
+                ProducerConfig.CLIENT_ID_CONFIG, "agent-" + config.agentId())),
                 new StringSerializer(), new ByteArraySerializer());
         this.outbox = new EventOutbox(config.stateDir().resolve("outbox"), producer);
-        this.consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafkaBootstrap(),
+        this.consumer = new KafkaConsumer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "agent-" + config.agentId().replace('/', '_'),
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.loop = new Thread(this::run, "agent-commands");
     }

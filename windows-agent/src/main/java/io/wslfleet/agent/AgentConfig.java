@@ -6,17 +6,20 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.wslfleet.protocol.events.AgentId;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 
 /**
  * The agent's configuration, from environment variables:
  * {@code FLEET_KAFKA_BOOTSTRAP}, {@code FLEET_AGENT_MACHINE_ID}, {@code FLEET_AGENT_WINDOWS_USER}, {@code FLEET_WSL_PATH},
  * {@code FLEET_TRUSTED_KEYS} ({@code keyId=base64,...}), {@code FLEET_AGENT_STATE_DIR}, {@code FLEET_AGENT_LABELS}
  * ({@code ring=canary,team=x}), {@code FLEET_HEARTBEAT_SECONDS} (60), {@code FLEET_DISTRO_NAME} (NixOS),
- * {@code FLEET_WSL_TIMEOUT_SECONDS} (120), {@code FLEET_VERIFY_TIMEOUT_SECONDS} (120).
+ * {@code FLEET_WSL_TIMEOUT_SECONDS} (120), {@code FLEET_VERIFY_TIMEOUT_SECONDS} (120), and the Kafka security
+ * variables of {@link KafkaClientSettings} ({@code FLEET_KAFKA_SECURITY_PROTOCOL}, {@code FLEET_KAFKA_USERNAME}, ...).
  */
 public record AgentConfig(String kafkaBootstrap, String machineId, String windowsUser, Path wslPath,
                           String trustedKeys, Path stateDir, Map<String, String> labels, Duration heartbeat,
-                          String distroName, Duration wslTimeout, Duration verifyTimeout) {
+                          String distroName, Duration wslTimeout, Duration verifyTimeout,
+                          Map<String, Object> kafkaSecurity) {
 
     public String agentId() {
         return AgentId.of(machineId, windowsUser);
@@ -36,7 +39,8 @@ public record AgentConfig(String kafkaBootstrap, String machineId, String window
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_HEARTBEAT_SECONDS", "60"))),
                 env.getOrDefault("FLEET_DISTRO_NAME", "NixOS"),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_WSL_TIMEOUT_SECONDS", "120"))),
-                Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_VERIFY_TIMEOUT_SECONDS", "120"))));
+                Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_VERIFY_TIMEOUT_SECONDS", "120"))),
+                KafkaClientSettings.security(env));
     }
 
     static Map<String, String> parseLabels(String spec) {

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 import io.wslfleet.buildworker.ArchiveInspector;
@@ -22,12 +23,14 @@ import io.wslfleet.buildworker.ArtifactStore;
 import io.wslfleet.buildworker.DemoRoot;
 import io.wslfleet.buildworker.RootPacker;
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.CommandResult;
@@ -69,28 +72,42 @@ abstract class AgentTestSupport {
     static ReleaseRef release;
     static final List<Agent> agents = new ArrayList<>();
     /**
-     * The broker the producer, the consumer and the agents use: the shared one, unless the test class set another
-     * before {@link #setUp()} runs, from an extension's {@code beforeAll} (see {@link BrokerOutageTest}).
+     * The broker the producer, the consumer and the agents use, as the {@code FLEET_KAFKA_*} variables of each
+     * principal: the shared one, unless the test class set another before {@link #setUp()} runs, from an extension's
+     * {@code beforeAll} (see {@link BrokerOutageTest}).
      */
+    static Function<KafkaRole, Map<String, String>> kafka;
+    /** That broker's bootstrap servers when {@link #setUp()} ran. */
     static String bootstrap;
+
+    /** The client properties of {@code role} on {@link #kafka}'s broker. A new, modifiable map. */
+    static Map<String, Object> clientProperties(KafkaRole role) {
+        Map<String, String> env = kafka.apply(role);
+        return KafkaClientSettings.forClient(KafkaClientSettings.security(env), env.get(KafkaClientSettings.BOOTSTRAP),
+                Map.of());
+    }
 
     @BeforeAll
     static void setUp() throws Exception {
-        if (bootstrap == null) {
-            bootstrap = FleetInfra.shared().kafkaBootstrap();
+        if (kafka == null) {
+            kafka = FleetInfra.shared()::kafkaEnvironment;
         }
+        bootstrap = kafka.apply(KafkaRole.ADMIN).get(KafkaClientSettings.BOOTSTRAP);
         store = new ArtifactStore(tmp.resolve("store"));
         server = new ArtifactServer(store, "127.0.0.1", 0, null);
         release = publish(store, "25.05.2", DemoRoot.Fault.NONE);
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", bootstrap, "group.id", "agent-test-" + UUID.randomUUID(),
-                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        // commands as the orchestrator sends them; what agents write read back as an operator would (admin)
+        producer = new KafkaProducer<>(clientProperties(KafkaRole.ORCHESTRATOR), new StringSerializer(), new ByteArraySerializer());
+        Map<String, Object> observer = clientProperties(KafkaRole.ADMIN);
+        observer.putAll(Map.of("group.id", "agent-test-" + UUID.randomUUID(), "auto.offset.reset", "earliest"));
+        consumer = new KafkaConsumer<>(observer, new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(Topics.AGENT_EVENTS, Topics.DEAD_LETTER));
     }
 
     @AfterAll
     static void tearDown() {
-        bootstrap = null; // the next test class chooses again
+        kafka = null; // the next test class chooses again
+        bootstrap = null;
         agents.forEach(Agent::close);
         server.close();
         producer.close();
@@ -122,8 +139,8 @@ abstract class AgentTestSupport {
     static Agent agent(String machine, Path wslState, Map<String, String> extra) throws Exception {
         Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
         Map<String, String> env = new java.util.HashMap<>(extra);
+        env.putAll(kafka.apply(KafkaRole.AGENT));
         env.putAll(Map.of(
-                "FLEET_KAFKA_BOOTSTRAP", bootstrap,
                 "FLEET_AGENT_MACHINE_ID", machine,
                 "FLEET_AGENT_WINDOWS_USER", "Dev",
                 "FLEET_WSL_PATH", wsl.toString(),
@@ -140,7 +157,7 @@ abstract class AgentTestSupport {
     /** The agent as its own process ({@code windows-agent run}), logging to {@code <tmp>/<machine>-agent.log}. */
     static Process launch(String machine, Path wslState) throws Exception {
         Map<String, String> env = new java.util.HashMap<>();
-        env.put("FLEET_KAFKA_BOOTSTRAP", bootstrap);
+        env.putAll(kafka.apply(KafkaRole.AGENT));
         env.put("FLEET_AGENT_MACHINE_ID", machine);
         env.put("FLEET_AGENT_WINDOWS_USER", "dev");
         env.put("FLEET_WSL_PATH", StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState).toString());

@@ -30,6 +30,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.wslfleet.buildworker.DemoRoot;
 import io.wslfleet.embedded.EmbeddedKafka;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
@@ -228,7 +229,7 @@ class BrokerOutageTest extends AgentTestSupport {
             kafka = EmbeddedKafka.start(dir.resolve("kafka"));
             up = true;
             kafka.createTopics(Topics.ALL, Topics.DEFAULT_PARTITIONS);
-            bootstrap = kafka.bootstrapServers();
+            AgentTestSupport.kafka = role -> kafka.clientEnvironment(role); // the broker of the moment, same principals
         }
 
         void stop() {
@@ -336,7 +337,7 @@ class BrokerOutageTest extends AgentTestSupport {
     private static List<ConsumerRecord<String, byte[]>> readAgentEvents(
             java.util.function.Predicate<List<ConsumerRecord<String, byte[]>>> complete) {
         List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
-        try (var reader = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+        try (var reader = new KafkaConsumer<>(clientProperties(KafkaRole.ADMIN),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = LongStream.range(0, Topics.DEFAULT_PARTITIONS)
                     .mapToObj(p -> new TopicPartition(Topics.AGENT_EVENTS, (int) p)).toList();

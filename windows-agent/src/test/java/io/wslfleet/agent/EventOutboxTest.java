@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.Topics;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,10 +29,12 @@ class EventOutboxTest {
     @TempDir
     Path state;
 
+    /** A producer as the agent's, with the agent's principal, to {@code bootstrap}. */
     private static KafkaProducer<String, byte[]> producer(String bootstrap) {
-        return new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "enable.idempotence", true, "acks", "all",
-                "max.block.ms", 1000, "request.timeout.ms", 1000, "delivery.timeout.ms", 2000, "linger.ms", 0),
-                new StringSerializer(), new ByteArraySerializer());
+        Map<String, Object> props = FleetInfra.shared().kafkaClientProperties(KafkaRole.AGENT);
+        props.putAll(Map.of("bootstrap.servers", bootstrap, "enable.idempotence", true, "acks", "all",
+                "max.block.ms", 1000, "request.timeout.ms", 1000, "delivery.timeout.ms", 2000, "linger.ms", 0));
+        return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     @Test
@@ -61,9 +64,9 @@ class EventOutboxTest {
             restarted.close();
         }
         List<String> received = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                "group.id", "outbox-test-" + key, "auto.offset.reset", "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> observer = FleetInfra.shared().kafkaClientProperties(KafkaRole.ADMIN);
+        observer.putAll(Map.of("group.id", "outbox-test-" + key, "auto.offset.reset", "earliest"));
+        try (var consumer = new KafkaConsumer<>(observer, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.AGENT_EVENTS));
             long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (received.size() < 5 && System.nanoTime() < until) {

@@ -206,7 +206,8 @@ public final class BuildWorkerCli {
         }
     }
 
-    @Command(name = "worker", description = "Run the build worker: consume fleet.build-requests, publish on fleet.artifacts.")
+    @Command(name = "worker", description = "Run the build worker: consume fleet.build-requests, publish on fleet.artifacts. "
+            + "Kafka security: the FLEET_KAFKA_* variables (FLEET_KAFKA_SECURITY_PROTOCOL, _USERNAME, _PASSWORD, _TRUSTSTORE, ...).")
     static final class Worker implements Callable<Integer> {
         @Option(names = "--kafka", defaultValue = "${env:FLEET_KAFKA_BOOTSTRAP:-localhost:9092}")
         String kafka;
@@ -236,7 +237,9 @@ public final class BuildWorkerCli {
                 System.err.println("no signing key: set FLEET_SIGNING_KEY (see `build-worker keygen`)");
                 return 2;
             }
-            var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka).storeDir(store).workDir(work)
+            var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka)
+                    .kafkaSecurity(io.wslfleet.protocol.kafka.KafkaClientSettings.security(System.getenv()))
+                    .storeDir(store).workDir(work)
                     .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
                     .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix)
                     .source(source != null && !source.isBlank() ? source

@@ -10,13 +10,19 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 
 /**
  * The Kafka broker and PostgreSQL server the fleet runs on: embedded ones by default, external
  * ones when the environment names them.
  *
  * <ul>
- *   <li>{@code FLEET_KAFKA_BOOTSTRAP}: use this broker instead of starting one in-process;</li>
+ *   <li>{@code FLEET_KAFKA_BOOTSTRAP}: use this broker instead of starting one in-process, connecting with the
+ *       {@code FLEET_KAFKA_*} security settings of {@link KafkaClientSettings} (the same for every role: an external
+ *       broker's principals are its operator's business);</li>
+ *   <li>{@code FLEET_KAFKA_SECURITY_PROTOCOL=PLAINTEXT} without a bootstrap: the embedded broker without TLS,
+ *       authentication or ACLs (an explicit opt-out; by default it is SASL_SSL with a principal per
+ *       {@link KafkaRole}, see {@link EmbeddedKafka});</li>
  *   <li>{@code FLEET_DB_URL}, {@code FLEET_DB_USER}, {@code FLEET_DB_PASSWORD}: use this database
  *       instead of starting PostgreSQL.</li>
  * </ul>
@@ -24,6 +30,10 @@ import io.wslfleet.protocol.Topics;
  * Each part starts on first use. {@link #shared()} gives one instance per JVM (so a whole test
  * run shares one broker and one database), stopped by a shutdown hook. The fleet's topics are
  * created with {@link Topics#DEFAULT_PARTITIONS} partitions as soon as the broker is known.
+ *
+ * <p>Clients get the properties of their role from {@link #kafkaClientProperties(KafkaRole)} (or
+ * {@link #kafkaEnvironment(KafkaRole)} for a program configured by environment), so tests run through the ACLs a
+ * production deployment has.
  */
 public final class FleetInfra implements AutoCloseable {
 
@@ -66,12 +76,12 @@ public final class FleetInfra implements AutoCloseable {
 
     public synchronized String kafkaBootstrap() {
         if (kafkaBootstrap == null) {
-            String external = blankToNull(env.get("FLEET_KAFKA_BOOTSTRAP"));
+            String external = blankToNull(env.get(KafkaClientSettings.BOOTSTRAP));
             if (external != null) {
                 kafkaBootstrap = external;
-                createTopicsOn(external);
+                createTopicsOn(external, KafkaClientSettings.security(env));
             } else {
-                kafka = EmbeddedKafka.start(workDir.resolve("kafka"));
+                kafka = EmbeddedKafka.start(workDir.resolve("kafka"), embeddedSecurity());
                 kafka.createTopics(Topics.ALL, Topics.DEFAULT_PARTITIONS);
                 kafkaBootstrap = kafka.bootstrapServers();
             }
@@ -79,8 +89,65 @@ public final class FleetInfra implements AutoCloseable {
         return kafkaBootstrap;
     }
 
-    private static void createTopicsOn(String bootstrap) {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+    private EmbeddedKafka.Security embeddedSecurity() {
+        String protocol = blankToNull(env.get(KafkaClientSettings.SECURITY_PROTOCOL));
+        return protocol != null && protocol.trim().equalsIgnoreCase("PLAINTEXT")
+                ? EmbeddedKafka.Security.PLAINTEXT : EmbeddedKafka.Security.SASL_SSL;
+    }
+
+    /** The client properties (bootstrap servers included) of a program in {@code role}. A new, modifiable map. */
+    public synchronized Map<String, Object> kafkaClientProperties(KafkaRole role) {
+        String bootstrap = kafkaBootstrap();
+        if (kafka != null) {
+            return kafka.clientProperties(role);
+        }
+        return KafkaClientSettings.forClient(KafkaClientSettings.security(env), bootstrap, Map.of());
+    }
+
+    /** The {@code FLEET_KAFKA_*} variables ({@link KafkaClientSettings}) of a program in {@code role}. */
+    public synchronized Map<String, String> kafkaEnvironment(KafkaRole role) {
+        String bootstrap = kafkaBootstrap();
+        if (kafka != null) {
+            return kafka.clientEnvironment(role);
+        }
+        Map<String, String> vars = new LinkedHashMap<>();
+        KafkaClientSettings.VARIABLES.stream().sorted().filter(v -> blankToNull(env.get(v)) != null)
+                .forEach(v -> vars.put(v, env.get(v)));
+        vars.put(KafkaClientSettings.BOOTSTRAP, bootstrap);
+        return vars;
+    }
+
+    /**
+     * Writes the client properties of {@code role} to {@code file} (owner only), for Kafka's console tools
+     * ({@code --command-config}, {@code --consumer.config}) or {@code FLEET_KAFKA_CLIENT_PROPERTIES}.
+     */
+    public synchronized Path writeKafkaClientProperties(KafkaRole role, Path file) {
+        kafkaBootstrap();
+        if (kafka != null) {
+            return kafka.writeClientProperties(role, file);
+        }
+        java.util.Properties props = new java.util.Properties();
+        kafkaClientProperties(role).forEach((k, v) -> props.setProperty(k, String.valueOf(v)));
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            try (var out = Files.newBufferedWriter(file)) {
+                props.store(out, "Kafka client properties for " + kafkaBootstrap);
+            }
+            Credentials.ownerOnly(file);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + file, e);
+        }
+    }
+
+    /** The embedded broker, or null when the broker is external (or not started yet). */
+    public synchronized EmbeddedKafka embeddedKafka() {
+        return kafka;
+    }
+
+    private static void createTopicsOn(String bootstrap, Map<String, Object> security) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(
+                KafkaClientSettings.forClient(security, bootstrap, Map.of()))) {
             var existing = admin.listTopics().names().get();
             var missing = Topics.ALL.stream().filter(t -> !existing.contains(t))
                     .map(t -> new org.apache.kafka.clients.admin.NewTopic(t, java.util.Optional.of(Topics.DEFAULT_PARTITIONS), java.util.Optional.empty()))
@@ -116,10 +183,13 @@ public final class FleetInfra implements AutoCloseable {
                 ? EmbeddedDatabase.PASSWORD : env.getOrDefault("FLEET_DB_PASSWORD", "");
     }
 
-    /** Configuration that points a Quarkus application at this infrastructure, Dev Services off. */
+    /**
+     * Configuration that points a Quarkus application at this infrastructure as the orchestrator's principal
+     * ({@code kafka.*} applies to every channel and the health check), Dev Services off.
+     */
     public Map<String, String> quarkusConfig() {
         Map<String, String> config = new LinkedHashMap<>();
-        config.put("kafka.bootstrap.servers", kafkaBootstrap());
+        kafkaClientProperties(KafkaRole.ORCHESTRATOR).forEach((k, v) -> config.put("kafka." + k, String.valueOf(v)));
         config.put("quarkus.datasource.jdbc.url", jdbcUrl());
         config.put("quarkus.datasource.username", dbUser());
         config.put("quarkus.datasource.password", dbPassword());
@@ -129,10 +199,10 @@ public final class FleetInfra implements AutoCloseable {
         return config;
     }
 
-    /** The same settings as environment variables, for a child process (the packaged orchestrator). */
+    /** The same settings as environment variables, for a child process (the packaged orchestrator, its principal). */
     public Map<String, String> environment() {
         Map<String, String> vars = new LinkedHashMap<>();
-        vars.put("FLEET_KAFKA_BOOTSTRAP", kafkaBootstrap());
+        vars.putAll(kafkaEnvironment(KafkaRole.ORCHESTRATOR));
         vars.put("FLEET_DB_URL", jdbcUrl());
         vars.put("FLEET_DB_USER", dbUser());
         vars.put("FLEET_DB_PASSWORD", dbPassword());

@@ -26,7 +26,7 @@ class FleetInfraTest {
 
     @Test
     void brokerHasEveryFleetTopicWithTheDefaultPartitions() throws Exception {
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", infra.kafkaBootstrap()))) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(infra.kafkaClientProperties(KafkaRole.ADMIN))) {
             var topics = admin.describeTopics(Topics.ALL).allTopicNames().get(30, TimeUnit.SECONDS);
             assertThat(topics.keySet()).containsExactlyInAnyOrderElementsOf(Topics.ALL);
             topics.values().forEach(t -> assertThat(t.partitions()).hasSize(Topics.DEFAULT_PARTITIONS));
@@ -35,16 +35,15 @@ class FleetInfraTest {
 
     @Test
     void recordWithHeadersRoundTripsThroughTheBroker() throws Exception {
-        String bootstrap = infra.kafkaBootstrap();
         var record = new ProducerRecord<>(Topics.DEAD_LETTER, "k1", "payload".getBytes(StandardCharsets.UTF_8));
         record.headers().add("ce_id", "abc".getBytes(StandardCharsets.UTF_8));
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
+        try (var producer = new KafkaProducer<>(infra.kafkaClientProperties(KafkaRole.ORCHESTRATOR),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(record).get(30, TimeUnit.SECONDS);
         }
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                "group.id", "infra-test", "auto.offset.reset", "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> reader = infra.kafkaClientProperties(KafkaRole.ADMIN);
+        reader.putAll(Map.of("group.id", "infra-test", "auto.offset.reset", "earliest"));
+        try (var consumer = new KafkaConsumer<>(reader, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.DEAD_LETTER));
             ConsumerRecord<String, byte[]> got = null;
             long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -73,11 +72,28 @@ class FleetInfraTest {
     }
 
     @Test
-    void quarkusConfigSwitchesDevServicesOffAndNamesBothServers() {
+    void quarkusConfigSwitchesDevServicesOffAndNamesBothServersWithTheOrchestratorsPrincipal() {
         Map<String, String> config = infra.quarkusConfig();
         assertThat(config).containsEntry("quarkus.devservices.enabled", "false")
                 .containsEntry("kafka.bootstrap.servers", infra.kafkaBootstrap())
+                .containsEntry("kafka.security.protocol", "SASL_SSL")
+                .containsEntry("kafka.sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("kafka.ssl.truststore.location", infra.embeddedKafka().truststore().toString())
+                .hasEntrySatisfying("kafka.sasl.jaas.config", jaas -> assertThat(jaas)
+                        .contains("username=\"" + KafkaRole.ORCHESTRATOR.username() + "\""))
                 .containsEntry("quarkus.datasource.jdbc.url", infra.jdbcUrl());
+    }
+
+    @Test
+    void plaintextIsAnExplicitOptOut(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        try (var plain = FleetInfra.create(tmp, Map.of("FLEET_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT"))) {
+            assertThat(plain.kafkaEnvironment(KafkaRole.AGENT))
+                    .containsEntry("FLEET_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+                    .doesNotContainKeys("FLEET_KAFKA_USERNAME", "FLEET_KAFKA_PASSWORD");
+            try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", plain.kafkaBootstrap()))) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS)).containsAll(Topics.ALL);
+            }
+        }
     }
 
     @Test

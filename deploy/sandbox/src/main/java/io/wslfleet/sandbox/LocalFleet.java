@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +24,12 @@ import io.wslfleet.agent.AgentMain;
 import io.wslfleet.buildworker.cli.BuildWorkerCli;
 import io.wslfleet.buildworker.DemoRoot;
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.wslstandin.StandInLauncher;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -38,7 +41,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The whole fleet on one machine. In start order:
  * <ol>
  *   <li>the Kafka broker and PostgreSQL ({@link FleetInfra}: embedded, or external through {@code FLEET_KAFKA_BOOTSTRAP}
- *       and {@code FLEET_DB_*});</li>
+ *       and {@code FLEET_DB_*}); the embedded broker runs SASL_SSL with a principal per role, each program connects
+ *       with its own, and {@code <work>/kafka-admin.properties} holds the admin principal's client properties for
+ *       Kafka's console tools;</li>
  *   <li>a signing key pair for this sandbox, and the build worker as a child process ({@code build-worker worker},
  *       with its artifact HTTP server on a free loopback port);</li>
  *   <li>the packaged orchestrator ({@code orchestrator/target/quarkus-app/quarkus-run.jar}) as a child process, until
@@ -72,7 +77,8 @@ public final class LocalFleet implements AutoCloseable {
     private FleetInfra infra;
     private ChildProcess buildWorker;
     private String artifactBaseUrl;
-    private Producer<String, byte[]> producer;
+    private final Map<KafkaRole, Producer<String, byte[]>> producers = new EnumMap<>(KafkaRole.class);
+    private Path kafkaAdminProperties;
     private ChildProcess orchestrator;
     private Map<String, String> orchestratorEnv;
     private FleetApi api;
@@ -105,19 +111,17 @@ public final class LocalFleet implements AutoCloseable {
         infra = FleetInfra.create(work.resolve("infra"), options.environment());
         String bootstrap = infra.kafkaBootstrap();
         infra.jdbcUrl();
-        say.accept("  Kafka broker     " + bootstrap);
+        kafkaAdminProperties = infra.writeKafkaClientProperties(KafkaRole.ADMIN, work.resolve("kafka-admin.properties"));
+        say.accept("  Kafka broker     " + bootstrap + " (" + infra.kafkaEnvironment(KafkaRole.ADMIN)
+                .get(KafkaClientSettings.SECURITY_PROTOCOL) + ")");
+        say.accept("  Kafka admin      " + kafkaAdminProperties.toAbsolutePath()
+                + " (kafka-console-consumer.sh --consumer.config <this file>)");
         say.accept("  PostgreSQL       " + infra.jdbcUrl());
 
         signingKey = Ed25519.generate();
-        producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.CLIENT_ID_CONFIG, "sandbox"),
-                new StringSerializer(), new ByteArraySerializer());
 
         say.accept("starting the build worker");
-        startBuildWorker(bootstrap, work);
+        startBuildWorker(work);
         say.accept("  artifacts served at " + artifactBaseUrl + " (log " + buildWorker.log() + ")");
 
         say.accept("starting the orchestrator (" + options.orchestratorJar() + ")");
@@ -130,11 +134,11 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     /** The build worker in its own process, as production runs it: {@code build-worker worker}. */
-    private void startBuildWorker(String bootstrap, Path work) {
+    private void startBuildWorker(Path work) {
         int port = freePort();
         artifactBaseUrl = "http://127.0.0.1:" + port + "/";
         Map<String, String> env = new HashMap<>();
-        env.put("FLEET_KAFKA_BOOTSTRAP", bootstrap);
+        env.putAll(infra.kafkaEnvironment(KafkaRole.BUILD_WORKER));
         env.put("FLEET_STORE_DIR", work.resolve("artifacts").toString());
         env.put("FLEET_WORK_DIR", work.resolve("build-work").toString());
         env.put("FLEET_ARTIFACT_HOST", "127.0.0.1");
@@ -242,7 +246,7 @@ public final class LocalFleet implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Map<String, String> env = new HashMap<>();
-        env.put("FLEET_KAFKA_BOOTSTRAP", infra.kafkaBootstrap());
+        env.putAll(infra.kafkaEnvironment(KafkaRole.AGENT));
         env.put("FLEET_AGENT_MACHINE_ID", machineId);
         env.put("FLEET_AGENT_WINDOWS_USER", WINDOWS_USER);
         env.put("FLEET_WSL_PATH", wsl.toString());
@@ -274,16 +278,19 @@ public final class LocalFleet implements AutoCloseable {
         return buildId;
     }
 
-    /** Publishes a record as is (tests use it for malformed input). */
+    /**
+     * Publishes a record as is (tests use it for malformed input), with the principal of the program that writes its
+     * topic ({@link KafkaRole#writerOf}): the sandbox stands in for that program, and the broker's ACLs still apply.
+     */
     public void send(org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record) {
         sendAndAwait(record);
     }
 
-    /** Publishes a record as the sandbox's admin client and returns where it landed. */
+    /** Publishes a record as {@link #send} does and returns where it landed. */
     public org.apache.kafka.clients.producer.RecordMetadata sendAndAwait(
             org.apache.kafka.clients.producer.ProducerRecord<String, byte[]> record) {
         try {
-            return producer.send(record).get(30, TimeUnit.SECONDS);
+            return producer(KafkaRole.writerOf(record.topic())).send(record).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not publish to " + record.topic(), e);
         }
@@ -362,6 +369,22 @@ public final class LocalFleet implements AutoCloseable {
         return api;
     }
 
+    /** The client-properties file of the admin principal, for Kafka's console tools and {@code FLEET_KAFKA_CLIENT_PROPERTIES}. */
+    public Path kafkaAdminProperties() {
+        return kafkaAdminProperties;
+    }
+
+    private Producer<String, byte[]> producer(KafkaRole role) {
+        synchronized (producers) {
+            return producers.computeIfAbsent(role, r -> new KafkaProducer<>(KafkaClientSettings.forClient(
+                    KafkaClientSettings.security(infra.kafkaEnvironment(r)), infra.kafkaBootstrap(), Map.of(
+                            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                            ProducerConfig.ACKS_CONFIG, "all",
+                            ProducerConfig.CLIENT_ID_CONFIG, "sandbox-" + r.name().toLowerCase(java.util.Locale.ROOT))),
+                    new StringSerializer(), new ByteArraySerializer()));
+        }
+    }
+
     public FleetInfra infra() {
         return infra;
     }
@@ -389,9 +412,9 @@ public final class LocalFleet implements AutoCloseable {
         }
         children.clear();
         buildWorker = null;
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-            producer = null;
+        synchronized (producers) {
+            producers.values().forEach(p -> p.close(Duration.ofSeconds(5)));
+            producers.clear();
         }
         if (infra != null) {
             infra.close();

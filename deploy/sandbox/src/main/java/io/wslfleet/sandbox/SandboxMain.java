@@ -71,6 +71,8 @@ public final class SandboxMain implements Callable<Integer> {
         say("                     operator / " + fleet.operatorPassword());
         say("                     viewer / " + fleet.viewerPassword());
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
+        say("  Kafka (admin)      kafka-console-consumer.sh --bootstrap-server " + fleet.infra().kafkaBootstrap()
+                + " --consumer.config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
         say("");
 
         if (!noDemo) {

@@ -76,10 +76,9 @@ class BusFuzzTest {
                 "../../orchestrator/target/quarkus-app/quarkus-run.jar"));
         fleet = LocalFleet.start(new LocalFleet.Options(work, 1, 0, jar, "fuzz-admin", System.getenv()),
                 line -> System.out.println("[sandbox] " + line));
-        observer = new KafkaConsumer<>(Map.<String, Object>of(
-                "bootstrap.servers", fleet.infra().kafkaBootstrap(),
-                "group.id", "fuzz-observer",
-                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        Map<String, Object> admin = fleet.infra().kafkaClientProperties(io.wslfleet.embedded.KafkaRole.ADMIN);
+        admin.putAll(Map.of("group.id", "fuzz-observer", "auto.offset.reset", "earliest"));
+        observer = new KafkaConsumer<>(admin, new StringDeserializer(), new ByteArrayDeserializer());
         observer.subscribe(List.of(Topics.DEAD_LETTER, Topics.ARTIFACTS, Topics.AGENT_EVENTS));
         observerThread = new Thread(() -> {
             while (observing) {

@@ -21,6 +21,7 @@ import java.util.function.Predicate;
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import io.wslfleet.buildworker.DemoRoot;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
@@ -67,10 +68,10 @@ class WalkingSkeletonTest {
                 "../../orchestrator/target/quarkus-app/quarkus-run.jar"));
         fleet = LocalFleet.start(new LocalFleet.Options(work, 3, 0, jar, "skeleton-admin", System.getenv()),
                 line -> System.out.println("[sandbox] " + line));
-        observer = new KafkaConsumer<>(Map.<String, Object>of(
-                "bootstrap.servers", fleet.infra().kafkaBootstrap(),
-                "group.id", "skeleton-observer",
-                "auto.offset.reset", "earliest"), new StringDeserializer(), new ByteArrayDeserializer());
+        // an operator's view of every topic: the admin principal, the only one that may read them all
+        Map<String, Object> admin = fleet.infra().kafkaClientProperties(KafkaRole.ADMIN);
+        admin.putAll(Map.of("group.id", "skeleton-observer", "auto.offset.reset", "earliest"));
+        observer = new KafkaConsumer<>(admin, new StringDeserializer(), new ByteArrayDeserializer());
         observer.subscribe(Topics.ALL);
         observerThread = new Thread(() -> {
             while (observing) {
@@ -201,12 +202,16 @@ class WalkingSkeletonTest {
         }
     }
 
-    /** Runs {@code kafka-console-consumer} over all fleet topics, printing topic, headers, key and value. */
+    /**
+     * Runs {@code kafka-console-consumer} over all fleet topics, printing topic, headers, key and value, with the
+     * admin client-properties file the sandbox wrote (over SASL_SSL, as an operator would).
+     */
     private static String consoleConsumer() throws Exception {
         Path out = work.resolve("console-consumer.txt");
         Process p = new ProcessBuilder(ChildProcess.javaExecutable(), "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.consumer.ConsoleConsumer",
-                "--bootstrap-server", fleet.infra().kafkaBootstrap(), "--include", "fleet\\..*",
+                "--bootstrap-server", fleet.infra().kafkaBootstrap(),
+                "--consumer.config", fleet.kafkaAdminProperties().toString(), "--include", "fleet\\..*",
                 "--from-beginning", "--timeout-ms", "8000",
                 "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true")
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();

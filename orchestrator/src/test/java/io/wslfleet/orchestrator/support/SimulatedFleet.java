@@ -1,5 +1,6 @@
 package io.wslfleet.orchestrator.support;
 
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
@@ -70,7 +71,7 @@ public final class SimulatedFleet implements AutoCloseable {
     private final Thread loop;
 
     public SimulatedFleet() {
-        KafkaConsumer<String, byte[]> consumer = TestBus.reader(Topics.COMMANDS);
+        KafkaConsumer<String, byte[]> consumer = TestBus.reader(Topics.COMMANDS, KafkaRole.AGENT);
         consumer.seekToEnd(consumer.assignment());
         consumer.assignment().forEach(consumer::position); // fix the start position before any command is sent
         loop = new Thread(() -> {

@@ -1,6 +1,7 @@
 package io.wslfleet.orchestrator.support;
 
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.events.EventData;
@@ -18,27 +19,31 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Plain Kafka clients against the test broker: what an external party (a worker, an agent, an operator) sees. */
+/**
+ * Plain Kafka clients against the test broker: what an external party (a worker, an agent, an operator) sees. A
+ * record is written with the principal of the program that writes its topic ({@link KafkaRole#writerOf}: agent
+ * events as an agent, artifacts as a build worker), and read as the admin principal, as an operator's tools would.
+ */
 public final class TestBus {
-    private static KafkaProducer<String, byte[]> producer;
+    private static final Map<KafkaRole, KafkaProducer<String, byte[]>> producers = new EnumMap<>(KafkaRole.class);
 
     private TestBus() {
     }
 
-    public static synchronized KafkaProducer<String, byte[]> producer() {
-        if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(
-                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, FleetInfra.shared().kafkaBootstrap(),
-                    ProducerConfig.ACKS_CONFIG, "all",
-                    ProducerConfig.LINGER_MS_CONFIG, 2),
-                    new StringSerializer(), new ByteArraySerializer());
-        }
-        return producer;
+    /** The producer with the principal that may write {@code topic}. */
+    public static synchronized KafkaProducer<String, byte[]> producer(String topic) {
+        return producers.computeIfAbsent(KafkaRole.writerOf(topic), role -> {
+            Map<String, Object> props = FleetInfra.shared().kafkaClientProperties(role);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
+            return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+        });
     }
 
     public static void publish(String source, EventData data) {
@@ -47,19 +52,23 @@ public final class TestBus {
 
     public static void send(ProducerRecord<String, byte[]> record) {
         try {
-            producer().send(record).get(10, TimeUnit.SECONDS);
+            producer(record.topic()).send(record).get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** A consumer over every partition of the topic, from the beginning, with no group. */
+    /** A consumer over every partition of the topic, from the beginning, with no group, as the admin principal. */
     public static KafkaConsumer<String, byte[]> reader(String topic) {
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, FleetInfra.shared().kafkaBootstrap(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new StringDeserializer(), new ByteArrayDeserializer());
+        return reader(topic, KafkaRole.ADMIN);
+    }
+
+    /** A consumer over every partition of the topic, from the beginning, with no group, as {@code role}. */
+    public static KafkaConsumer<String, byte[]> reader(String topic, KafkaRole role) {
+        Map<String, Object> props = FleetInfra.shared().kafkaClientProperties(role);
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
                 .map(p -> new TopicPartition(topic, p.partition())).toList();
         consumer.assign(partitions);

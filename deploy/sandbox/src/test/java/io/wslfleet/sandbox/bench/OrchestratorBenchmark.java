@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
@@ -141,7 +142,7 @@ public final class OrchestratorBenchmark {
     /** Reads every record of fleet.agent-events from the start; returns records per second. */
     private double rawConsume(boolean decode, long expected) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // a load generator and meter, not a fleet program
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
@@ -299,7 +300,7 @@ public final class OrchestratorBenchmark {
 
     private KafkaProducer<String, byte[]> producer(int lingerMs) {
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // a load generator, writing as agents and build workers
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -310,7 +311,7 @@ public final class OrchestratorBenchmark {
 
     private long endOffsets(String topic) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrap());
+        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // a load generator and meter, not a fleet program
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
