@@ -3,6 +3,7 @@
 # median of N runs (default 5), results in docs/benchmarks/build-worker.md (by hand). A program, not a test.
 #
 #   build-worker/bench/bench.sh [work-dir] [runs]
+#   BENCH_ONLY="customize unpack-repack" build-worker/bench/bench.sh …   (a subset, still alternating)
 #
 # Needs: the packaged jar (./mvnw -q -pl build-worker -am package -DskipTests), GNU tar, pigz, /usr/bin/time.
 # The work dir (default /tmp/bw-bench, never inside the repository) gets a root of about 1.1 GiB made once from this
@@ -35,10 +36,12 @@ printf '{ ... }: { wsl.enable = true; networking.proxy.default = "http://proxy:3
 # "upstream": the root as NixOS-WSL's tarball builder packs it
 tar -C root -c --sort=name --mtime=@1 --numeric-owner --hard-dereference . | pigz > upstream.wsl
 
-measure() { # name command... : appends "<name> <seconds> <maxrss KiB>" to times.txt
+only=${BENCH_ONLY:-pack tar-pigz customize unpack-repack inspect}
+measure() { # name command... : appends "<name> <seconds> <maxrss KiB> <cpu seconds>" to times.txt
   local name=$1; shift
-  /usr/bin/time -f "%e %M" -o time.out "$@" >/dev/null 2>run.err || { echo "$name failed:"; cat run.err; exit 1; }
-  echo "$name $(cat time.out)" >> times.txt
+  case " $only " in *" $name "*) ;; *) return 0 ;; esac
+  /usr/bin/time -f "%e %M %U %S" -o time.out "$@" >/dev/null 2>run.err || { echo "$name failed:"; cat run.err; exit 1; }
+  echo "$name $(awk '{print $1, $2, $3 + $4}' time.out)" >> times.txt
 }
 baseline_customize() {
   rm -rf x && mkdir x && pigz -dc upstream.wsl | tar -C x -xf - \
@@ -58,12 +61,14 @@ for i in $(seq 1 "$runs"); do
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-for name in pack tar-pigz customize unpack-repack inspect; do
+for name in $only; do
   t=$(awk -v n=$name '$1 == n {print $2}' times.txt | median)
+  cpu=$(awk -v n=$name '$1 == n {print $4}' times.txt | median)
   rss=$(awk -v n=$name '$1 == n {print $3}' times.txt | sort -n | tail -1)
   all=$(awk -v n=$name '$1 == n {printf "%s ", $2}' times.txt)
-  echo "$name median ${t}s (runs: ${all}) max RSS $((rss / 1024)) MB"
+  echo "$name median ${t}s wall, ${cpu}s CPU (runs: ${all}) max RSS $((rss / 1024)) MB"
 done
 echo "root: $(du -sb root | cut -f1) bytes in $(find root | wc -l) entries"
-echo "sizes: ours $(stat -c %s ours.wsl), tar|pigz -6 $(stat -c %s tar-pigz.wsl), customised $(stat -c %s custom.wsl), repacked $(stat -c %s repacked.wsl)"
+size() { [ -f "$1" ] && stat -c %s "$1" || echo "-"; }
+echo "sizes: ours $(size ours.wsl), tar|pigz -6 $(size tar-pigz.wsl), upstream $(size upstream.wsl), customised $(size custom.wsl), repacked $(size repacked.wsl)"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -52,13 +52,17 @@ public final class ArchiveCustomizer {
         private final String defaultName;
         private final Map<String, String> wslConf;
         private final Set<String> existingParents;
+        private final boolean sortedNames;
+        private final long tarBytes;
 
         private Plan(Map<String, NewFile> files, String defaultName, Map<String, String> wslConf,
-                     Set<String> existingParents) {
+                     Set<String> existingParents, boolean sortedNames, long tarBytes) {
             this.files = files;
             this.defaultName = defaultName;
             this.wslConf = wslConf;
             this.existingParents = existingParents;
+            this.sortedNames = sortedNames;
+            this.tarBytes = tarBytes;
         }
 
         /** True if the plan changes nothing. */
@@ -103,7 +107,7 @@ public final class ArchiveCustomizer {
                 existingParents.add(path);
             }
         });
-        return new Plan(files, defaultName, wslConf, existingParents);
+        return new Plan(files, defaultName, wslConf, existingParents, image.sortedNames(), image.tarBytes());
     }
 
     private static Map<String, NewFile> files(BuildRequested.Customization c) {
@@ -149,30 +153,101 @@ public final class ArchiveCustomizer {
     public static Changes customize(InputStream compressed, OutputStream out, Plan plan,
                                     ArchiveInspector.Limits limits, LongConsumer progress) throws IOException {
         var counted = BoundedInputStream.builder().setInputStream(compressed).get();
+        try (var gz = GzipCompressorInputStream.builder().setInputStream(reporting(counted, counted::getCount, progress))
+                .setDecompressConcatenated(true).get()) {
+            Changes changes = run(gz, counted::getCount, null, out, plan, limits);
+            progress.accept(counted.getCount());
+            return changes;
+        }
+    }
+
+    /**
+     * As {@link #customize(InputStream, OutputStream, Plan, ArchiveInspector.Limits, LongConsumer)}, from a file: where
+     * its names are sorted and it is one gzip member with sync points (pigz's blocks, or this worker's), the output
+     * ends, once the last change is written, with the input's own compressed bytes from the next sync point on
+     * ({@link SpliceableGzipInput}) instead of decompressing and compressing them again; the gzip trailer's CRC
+     * follows from the input's ({@link Crc32Math}).
+     */
+    public static Changes customize(java.nio.file.Path input, OutputStream out, Plan plan,
+                                    ArchiveInspector.Limits limits, LongConsumer progress) throws IOException {
+        try (var splice = new SpliceableGzipInput(input)) {
+            boolean spliceable = plan.sortedNames && plan.tarBytes >= 0
+                    && (plan.tarBytes & 0xffffffffL) == splice.trailer()[1];
+            Changes changes = run(reporting(splice, splice::consumed, progress), splice::consumed,
+                    spliceable ? splice : null, out, plan, limits);
+            progress.accept(java.nio.file.Files.size(input));
+            return changes;
+        }
+    }
+
+    private static InputStream reporting(InputStream in, java.util.function.LongSupplier count, LongConsumer progress) {
         long[] reported = {0};
-        InputStream input = new FilterInputStream(counted) {
+        return new FilterInputStream(in) {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 int n = super.read(b, off, len);
-                if (counted.getCount() - reported[0] >= (1 << 20)) {
-                    reported[0] = counted.getCount();
+                if (count.getAsLong() - reported[0] >= (1 << 20)) {
+                    reported[0] = count.getAsLong();
                     progress.accept(reported[0]);
                 }
                 return n;
             }
         };
+    }
+
+    /** Discards what is written after {@link #detach()}: the tar writer's end records, once the rest is copied. */
+    private static final class Detachable extends java.io.FilterOutputStream {
+        private boolean detached;
+
+        Detachable(OutputStream out) {
+            super(out);
+        }
+
+        void detach() {
+            detached = true;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            if (!detached) {
+                out.write(b);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!detached) {
+                out.write(b, off, len);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!detached) {
+                out.close();
+            }
+        }
+    }
+
+    private static Changes run(InputStream decompressed, java.util.function.LongSupplier compressedSoFar,
+                               SpliceableGzipInput splice, OutputStream out, Plan plan,
+                               ArchiveInspector.Limits limits) throws IOException {
         // added files in the order GNU tar's --sort=name gives: each is written just before the first entry after it
         TreeMap<String, NewFile> pending = new TreeMap<>(ArchiveCustomizer::compareAsSorted);
         pending.putAll(plan.files);
         if (!plan.wslConf.isEmpty()) {
             pending.put(CustomizationPolicy.WSL_CONF, null);
         }
+        boolean distributionPending = plan.defaultName != null;
         List<String> replaced = new ArrayList<>();
         List<String> added = new ArrayList<>();
         Set<String> directories = new HashSet<>(plan.existingParents);
-        try (var gz = GzipCompressorInputStream.builder().setInputStream(input).setDecompressConcatenated(true).get();
-             var tarIn = new SparseRefusingTarInputStream(new ExpansionGuard(gz, counted::getCount, limits));
-             var tarOut = new TarArchiveOutputStream(ReproducibleGzip.over(out), TarNames.ENCODING)) {
+        ParallelGzipOutputStream gz = ReproducibleGzip.parallel(out);
+        Detachable tarSink = new Detachable(gz);
+        try (var guarded = new ExpansionGuard(decompressed, compressedSoFar, limits);
+             var tarIn = new SparseRefusingTarInputStream(guarded);
+             // 512-byte blocks: each entry reaches the gzip stream whole when it is closed
+             var tarOut = new TarArchiveOutputStream(tarSink, 512, TarNames.ENCODING)) {
             tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
             tarOut.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             TarArchiveEntry entry;
@@ -191,17 +266,18 @@ public final class ArchiveCustomizer {
                     directories.add(name);
                 }
                 boolean regular = entry.isFile() && !entry.isSymbolicLink() && !entry.isLink();
-                boolean target = pending.containsKey(name)
-                        || plan.defaultName != null && name.equals(CustomizationPolicy.DISTRIBUTION_CONF);
+                boolean distribution = plan.defaultName != null && name.equals(CustomizationPolicy.DISTRIBUTION_CONF);
+                boolean target = pending.containsKey(name) || distribution;
                 if (target && !regular) {
                     // the plan was made on another image than this one (the inspection said otherwise)
                     throw new CustomizationRefusedException(TarNames.display(name) + " is not a regular file in the image");
                 }
                 if (target) {
                     NewFile replacement;
-                    if (name.equals(CustomizationPolicy.DISTRIBUTION_CONF) && plan.defaultName != null) {
+                    if (distribution) {
                         replacement = new NewFile(TarNames.bytes(setIni(TarNames.of(tarIn.readAllBytes()),
                                 Map.of("oobe.defaultName", TarNames.ofUnicode(plan.defaultName)))), null, null, null);
+                        distributionPending = false;
                     } else {
                         replacement = contentOf(name, pending.remove(name), plan, tarIn);
                     }
@@ -218,22 +294,53 @@ public final class ArchiveCustomizer {
                     tarOut.write(replacement.content());
                     tarOut.closeArchiveEntry();
                     replaced.add(TarNames.display(name));
-                    continue;
+                } else {
+                    tarOut.putArchiveEntry(entry);
+                    if (regular) {
+                        tarIn.transferTo(tarOut);
+                    }
+                    tarOut.closeArchiveEntry();
                 }
-                tarOut.putArchiveEntry(entry);
-                if (regular) {
-                    tarIn.transferTo(tarOut);
+                if (splice != null && pending.isEmpty() && !distributionPending) {
+                    // the names are sorted, so nothing after this entry changes: the rest is the input's
+                    copyTheRest(guarded, splice, gz, tarSink, plan);
+                    return new Changes(replaced, added);
                 }
-                tarOut.closeArchiveEntry();
             }
             for (var next : pending.entrySet()) {
                 addFile(tarOut, next.getKey(), contentOf(next.getKey(), next.getValue(), plan, null), directories);
                 added.add(TarNames.display(next.getKey()));
             }
             tarOut.finish();
-            progress.accept(counted.getCount());
+            gz.close();
             return new Changes(replaced, added);
         }
+    }
+
+    /**
+     * After the last change: the input's tar bytes from the next record on are the output's; they are copied
+     * uncompressed up to 32 KiB past that point and on to the input's next sync point, then its compressed bytes from
+     * there to the end of its deflate stream are written as they are.
+     */
+    private static void copyTheRest(ExpansionGuard guarded, SpliceableGzipInput splice, ParallelGzipOutputStream gz,
+                                    Detachable tarSink, Plan plan) throws IOException {
+        tarSink.detach();
+        long read = guarded.uncompressed();
+        long nextRecord = (read + 511) / 512 * 512;
+        guarded.readNBytes((int) (nextRecord - read));
+        splice.spliceFrom(nextRecord + 32 * 1024);
+        byte[] buf = new byte[64 * 1024];
+        for (int n; (n = guarded.read(buf)) > 0; ) {
+            gz.write(buf, 0, n);
+        }
+        if (!splice.atSyncPoint()) {
+            // no sync point after the last change: everything was copied, end-of-archive records included
+            gz.close();
+            return;
+        }
+        long tailLength = plan.tarBytes - splice.produced();
+        long tailCrc = Crc32Math.suffix(splice.trailer()[0], splice.crc(), tailLength);
+        gz.finishWithTail(o -> splice.copyCompressedTail(o, at -> { }), tailCrc, tailLength);
     }
 
     /** The new content of {@code path}: the file given, or wsl.conf with the settings (from {@code current} if any). */

@@ -50,7 +50,11 @@ public final class ArchiveInspector {
      * derivation {@code /etc/static} points at, and the copied files {@code /etc/.clean} lists).
      */
     public record Inspection(NixosMetadata metadata, Map<String, Kind> kinds, Map<String, String> symlinkTargets,
-                             Set<String> etcManaged) {
+                             Set<String> etcManaged, boolean sortedNames, long tarBytes) {
+        /** For tests of the stream alone: nothing known about the image. */
+        static Inspection nothingKnown() {
+            return new Inspection(null, Map.of(), Map.of(), Set.of(), false, -1);
+        }
     }
 
     private ArchiveInspector() {
@@ -95,6 +99,9 @@ public final class ArchiveInspector {
         String demoVersion = null;
         long entries = 0;
         long uncompressed = 0;
+        long tarBytes;
+        boolean sorted = true;
+        String previous = null;
         try (var gz = GzipCompressorInputStream.builder().setInputStream(buffered).setDecompressConcatenated(true).get();
              var guarded = new ExpansionGuard(gz, counted::getCount, limits);
              var tar = new SparseRefusingTarInputStream(guarded)) {
@@ -120,6 +127,10 @@ public final class ArchiveInspector {
                 }
                 String name = normalise(entry.getName());
                 String shown = TarNames.display(name);
+                if (previous != null && ArchiveCustomizer.compareAsSorted(previous, name) >= 0) {
+                    sorted = false;
+                }
+                previous = name;
                 if (entry.getSize() > limits.maxUncompressedBytes()) {
                     throw new InvalidArchiveException(shown + " declares " + entry.getSize() + " bytes, more than the "
                             + limits.maxUncompressedBytes() + " bytes allowed uncompressed");
@@ -187,6 +198,7 @@ public final class ArchiveInspector {
                     }
                 }
             }
+            tarBytes = guarded.uncompressed();
         } catch (java.io.EOFException e) {
             throw new InvalidArchiveException("truncated archive: it ends inside "
                     + (e.getMessage() == null ? "an entry" : e.getMessage()), e);
@@ -242,7 +254,8 @@ public final class ArchiveInspector {
             }
         });
         return new Inspection(new NixosMetadata(root.nixosVersion(), root.hostName(), root.systemPath(),
-                root.generation(), nixosWslVersion, uncompressed, entries), kinds, watchedTargets, etcManaged);
+                root.generation(), nixosWslVersion, uncompressed, entries), kinds, watchedTargets, etcManaged, sorted,
+                tarBytes);
     }
 
     /**

@@ -258,8 +258,8 @@ public final class BuildWorker implements AutoCloseable {
             try (ArtifactStore.Staged staged = store.stage()) {
                 var customizing = progress(request.buildId(), "CUSTOMIZING", total);
                 customizing.accept(0);
-                try (InputStream in = Files.newInputStream(input)) {
-                    ArchiveCustomizer.customize(in, staged.stream(), plan, ArchiveInspector.Limits.DEFAULT, customizing);
+                try {
+                    ArchiveCustomizer.customize(input, staged.stream(), plan, ArchiveInspector.Limits.DEFAULT, customizing);
                 } catch (CustomizationRefusedException e) {
                     throw new BuildFailure("CUSTOMIZATION_REFUSED", e.getMessage());
                 } catch (InvalidArchiveException e) {

@@ -156,6 +156,40 @@ final class ParallelGzipOutputStream extends OutputStream {
         out.flush();
     }
 
+    /** Writes raw deflate data after the stream so far; the data must end the deflate stream (a final block). */
+    interface Tail {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Ends the deflate stream so far at a block boundary, byte-aligned (sync flush, not final), lets {@code tail}
+     * write deflate blocks that continue and end it (they may refer to the last 32 KiB written here), then writes
+     * the trailer for everything: {@code tailCrc} and {@code tailLength} are the CRC-32 and length of what the tail
+     * decodes to. Leaves the underlying stream open.
+     */
+    void finishWithTail(Tail tail, long tailCrc, long tailLength) throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        closed = true;
+        try {
+            if (filled > 0) {
+                submit(false);
+            }
+            while (!inFlight.isEmpty()) {
+                drainOne();
+            }
+            tail.writeTo(out);
+            long value = Crc32Math.combine(crc.getValue(), tailCrc, tailLength);
+            long length = total + tailLength;
+            out.write(new byte[] {(byte) value, (byte) (value >> 8), (byte) (value >> 16), (byte) (value >> 24),
+                    (byte) length, (byte) (length >> 8), (byte) (length >> 16), (byte) (length >> 24)});
+            out.flush();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** Writes the last block and the trailer; leaves the underlying stream open. */
     @Override
     public void close() throws IOException {

@@ -18,6 +18,11 @@ final class ReproducibleGzip {
         return new ParallelGzipOutputStream(out, 6);
     }
 
+    /** As {@link #over(OutputStream)}, as the class (for {@link ParallelGzipOutputStream#finishWithTail}). */
+    static ParallelGzipOutputStream parallel(OutputStream out) throws IOException {
+        return new ParallelGzipOutputStream(out, 6);
+    }
+
     /** As {@link #over(OutputStream)}, with {@code check} told of every block written. */
     static OutputStream over(OutputStream out, ParallelGzipOutputStream.BlockCheck check) throws IOException {
         var gz = new ParallelGzipOutputStream(out, 6);

@@ -119,6 +119,49 @@ class NixosEtcCustomizationTest {
         }
     }
 
+    /** Upstream compresses with pigz: its blocks, sync-flushed, read like any gzip, and customise as well. */
+    @Test
+    void anImageCompressedByPigzAsUpstreamDoesIsReadAndCustomised() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("sh", "-c", "command -v pigz").start().waitFor() == 0,
+                "pigz is not installed (apt-get install -y pigz): skipping the test with pigz as the producer");
+        // a store path of some MiB after /etc, as a closure has: pigz makes many blocks of it
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 3 << 20; i++) {
+            text.append("line ").append(i).append(" of a closure file ").append(i * 7919 % 10007).append('\n');
+        }
+        NixosRoots.write(tmp.resolve("root"), "/nix/store/" + DemoRoot.storeHash("big") + "-big/share/doc.txt",
+                text.toString());
+        Path pigzImage = tmp.resolve("pigz.wsl");
+        Files.write(pigzImage, TarFixtures.sh(tmp.resolve("root"),
+                "tar --sort=name --mtime=@1 --numeric-owner --hard-dereference -cf - . | pigz"));
+        var customization = new BuildRequested.Customization(Map.of("/etc/nixos/corp.nix", "{ }\n"), "Corp", Map.of());
+        Path streamed = tmp.resolve("streamed.wsl");
+        try (InputStream in = Files.newInputStream(pigzImage); OutputStream out = Files.newOutputStream(streamed)) {
+            Plans.customize(in, out, Plans.checked(pigzImage, customization));
+        }
+        assertThat(lines(TarFixtures.listing(streamed)).stream().filter(l -> !l.contains("./etc/nixos/corp.nix")
+                && !l.contains("./etc/wsl-distribution.conf")).toList())
+                .containsExactlyElementsOf(lines(TarFixtures.listing(pigzImage)).stream()
+                        .filter(l -> !l.contains("./etc/wsl-distribution.conf")).toList());
+        // from the file, the output ends in pigz's own compressed bytes: the same listing, a valid gzip
+        Path spliced = tmp.resolve("spliced.wsl");
+        try (OutputStream out = Files.newOutputStream(spliced)) {
+            ArchiveCustomizer.customize(pigzImage, out, Plans.checked(pigzImage, customization),
+                    ArchiveInspector.Limits.DEFAULT, done -> { });
+        }
+        TarFixtures.sh(tmp, "gzip -t spliced.wsl");
+        assertThat(TarFixtures.listing(spliced)).isEqualTo(TarFixtures.listing(streamed));
+        // the input's compressed bytes end the output as they are (all but the 8-byte trailer)
+        byte[] input = Files.readAllBytes(pigzImage);
+        byte[] out = Files.readAllBytes(spliced);
+        assertThat(Arrays.copyOfRange(out, out.length - 100_000, out.length - 8))
+                .isEqualTo(Arrays.copyOfRange(input, input.length - 100_000, input.length - 8));
+        try (InputStream in = Files.newInputStream(spliced)) {
+            assertThat(ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT).nixosWslVersion())
+                    .isEqualTo(NixosRoots.NIXOS_WSL_VERSION);
+        }
+    }
+
     @Test
     void inspectRefusesTwoEntriesOfOneNameAsGnuTarAppendsThem() throws Exception {
         Path root = tmp.resolve("root");

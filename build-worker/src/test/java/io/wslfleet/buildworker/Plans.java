@@ -18,7 +18,7 @@ final class Plans {
 
     /** Checked against nothing: for tests of the stream itself, on archives that are no NixOS-WSL image. */
     static ArchiveCustomizer.Plan unchecked(BuildRequested.Customization c) throws IOException {
-        return ArchiveCustomizer.plan(c, new ArchiveInspector.Inspection(null, Map.of(), Map.of(), Set.of()));
+        return ArchiveCustomizer.plan(c, ArchiveInspector.Inspection.nothingKnown());
     }
 
     /** As the worker and the CLI do: the image inspected, watching what the customisation writes, then checked. */

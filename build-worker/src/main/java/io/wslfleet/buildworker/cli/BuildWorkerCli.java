@@ -175,9 +175,9 @@ public final class BuildWorkerCli {
             ArchiveCustomizer.Changes changes;
             // written beside the output and renamed when complete: a refused input leaves no file under its name
             Path partial = partial(output);
-            try (InputStream in = Files.newInputStream(input);
-                 OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(partial), sha)) {
-                changes = ArchiveCustomizer.customize(in, out, plan, ArchiveInspector.Limits.DEFAULT, done -> { });
+            try (OutputStream out = new java.security.DigestOutputStream(
+                    new java.io.BufferedOutputStream(Files.newOutputStream(partial), 1 << 16), sha)) {
+                changes = ArchiveCustomizer.customize(input, out, plan, ArchiveInspector.Limits.DEFAULT, done -> { });
             } catch (InvalidArchiveException | CustomizationRefusedException e) {
                 Files.deleteIfExists(partial);
                 System.err.println("refused: " + e.getMessage());
