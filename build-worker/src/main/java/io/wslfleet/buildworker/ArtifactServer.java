@@ -31,7 +31,20 @@ public final class ArtifactServer implements AutoCloseable {
     private final ArtifactStore store;
     private final String baseUrl;
 
+    /**
+     * @param publicBaseUrl the URL agents reach this server at; required when {@code host} is a wildcard address
+     *                      ({@code 0.0.0.0}, {@code ::}), which is no address an agent can download from; null
+     *                      otherwise means {@code http://host:port}
+     */
     public ArtifactServer(ArtifactStore store, String host, int port, String publicBaseUrl) throws IOException {
+        if ((publicBaseUrl == null || publicBaseUrl.isBlank()) && isWildcard(host)) {
+            throw new IllegalArgumentException("the artifact server listens on " + host + ", which no agent can"
+                    + " download from: give the URL agents reach it at (--public-url / FLEET_ARTIFACT_PUBLIC_URL,"
+                    + " e.g. https://artifacts.example.com), or bind to one address (--host)");
+        }
+        if (publicBaseUrl != null && publicBaseUrl.isBlank()) {
+            publicBaseUrl = null;
+        }
         this.store = store;
         this.server = HttpServer.create(new InetSocketAddress(host, port), 50);
         this.executor = Executors.newFixedThreadPool(8, r -> {
@@ -125,6 +138,14 @@ public final class ArtifactServer implements AutoCloseable {
                     left -= n;
                 }
             }
+        }
+    }
+
+    static boolean isWildcard(String host) {
+        try {
+            return java.net.InetAddress.getByName(host).isAnyLocalAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
         }
     }
 

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -189,11 +190,20 @@ public final class BuildWorker implements AutoCloseable {
         if (!Files.isDirectory(root)) {
             throw new BuildFailure("SOURCE_NOT_FOUND", "root directory " + root + " does not exist on the build worker");
         }
-        long total = RootPacker.contentSize(root);
+        long total;
+        try {
+            total = RootPacker.contentSize(root);
+        } catch (InvalidArchiveException e) {
+            throw new BuildFailure("INVALID_ROOT", e.getMessage());
+        }
         try (ArtifactStore.Staged staged = store.stage()) {
             var packing = progress(request.buildId(), "PACKING", total);
             packing.accept(0);
-            RootPacker.pack(root, staged.stream(), packing);
+            try {
+                RootPacker.pack(root, staged.stream(), ArchiveInspector.Limits.DEFAULT, packing);
+            } catch (InvalidArchiveException e) {
+                throw new BuildFailure("INVALID_ROOT", e.getMessage());
+            }
             String sha256 = staged.finish();
             try {
                 return validateSignStore(request, staged, sha256, total);
@@ -223,19 +233,33 @@ public final class BuildWorker implements AutoCloseable {
                         + shaLocation + " says " + expected + "; refusing to customise it");
             }
             long total = Files.size(input);
-            // refuse a broken, unsafe or non-NixOS-WSL upstream image before spending anything on it
+            // refuse a broken, unsafe or non-NixOS-WSL upstream image, or a customisation that would not survive
+            // NixOS, before spending anything on it
+            Set<String> targets;
+            try {
+                targets = ArchiveCustomizer.targets(request.customization());
+            } catch (IllegalArgumentException e) {
+                throw new BuildFailure("INVALID_REQUEST", "customization: " + e.getMessage());
+            }
+            ArchiveCustomizer.Plan plan;
             try (InputStream in = Files.newInputStream(input)) {
-                ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
+                plan = ArchiveCustomizer.plan(request.customization(),
+                        ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT, targets));
             } catch (InvalidArchiveException e) {
                 throw new BuildFailure("INVALID_UPSTREAM", location + " is not a NixOS-WSL image the fleet can take: "
                         + e.getMessage());
+            } catch (CustomizationRefusedException e) {
+                throw new BuildFailure("CUSTOMIZATION_REFUSED", e.getMessage());
+            } catch (IllegalArgumentException e) {
+                throw new BuildFailure("INVALID_REQUEST", "customization: " + e.getMessage());
             }
             try (ArtifactStore.Staged staged = store.stage()) {
                 var customizing = progress(request.buildId(), "CUSTOMIZING", total);
                 customizing.accept(0);
-                try (InputStream in = Files.newInputStream(input)) {
-                    ArchiveCustomizer.customize(in, staged.stream(), request.customization(),
-                            ArchiveInspector.Limits.DEFAULT, customizing);
+                try {
+                    ArchiveCustomizer.customize(input, staged.stream(), plan, ArchiveInspector.Limits.DEFAULT, customizing);
+                } catch (CustomizationRefusedException e) {
+                    throw new BuildFailure("CUSTOMIZATION_REFUSED", e.getMessage());
                 } catch (InvalidArchiveException e) {
                     throw new BuildFailure("INVALID_UPSTREAM", "refused " + location + ": " + e.getMessage());
                 } catch (IOException e) {

@@ -65,12 +65,21 @@ final class ExpansionGuard extends FilterInputStream {
 
     private void count(int n) throws InvalidArchiveException {
         uncompressed += n;
+        check(uncompressed, compressedSoFar.getAsLong(), limits);
+    }
+
+    /**
+     * The rule, for a reader ({@code uncompressed} bytes out of {@code compressed} read) and for a writer that must
+     * not write what a reader refuses ({@link RootPacker}).
+     */
+    static void check(long uncompressed, long compressedSoFar, ArchiveInspector.Limits limits)
+            throws InvalidArchiveException {
         if (uncompressed > limits.maxUncompressedBytes()) {
             throw new InvalidArchiveException("more than " + limits.maxUncompressedBytes()
                     + " bytes uncompressed (limit); refusing the archive");
         }
         if (uncompressed > GRACE) {
-            long compressed = Math.max(1, compressedSoFar.getAsLong());
+            long compressed = Math.max(1, compressedSoFar);
             if (uncompressed / compressed > limits.maxExpansionRatio()) {
                 throw new InvalidArchiveException("expands more than " + limits.maxExpansionRatio()
                         + " times (" + uncompressed + " bytes out of " + compressed

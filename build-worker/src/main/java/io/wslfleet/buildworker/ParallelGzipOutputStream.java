@@ -30,12 +30,22 @@ final class ParallelGzipOutputStream extends OutputStream {
     private final ExecutorService pool;
     private final int maxInFlight;
     private final Deque<Future<byte[]>> inFlight = new ArrayDeque<>();
+    private final Deque<Long> inFlightEnds = new ArrayDeque<>();
+    private final Deque<byte[]> spareBlocks = new ArrayDeque<>();
+    private long submitted;
+    private long compressed = HEADER.length;
+    private BlockCheck blockCheck = (uncompressedEnd, compressedEnd) -> { };
     private final CRC32 crc = new CRC32();
     private byte[] block = new byte[BLOCK];
     private int filled;
     private byte[] previousTail = new byte[0];
     private long total;
     private boolean closed;
+
+    /** Told, block by block as they are written, the uncompressed and compressed bytes so far; may refuse to go on. */
+    interface BlockCheck {
+        void written(long uncompressedEnd, long compressedEnd) throws IOException;
+    }
 
     ParallelGzipOutputStream(OutputStream out, int level) throws IOException {
         this.out = out;
@@ -48,6 +58,10 @@ final class ParallelGzipOutputStream extends OutputStream {
             return t;
         });
         out.write(HEADER);
+    }
+
+    void onBlockWritten(BlockCheck check) {
+        this.blockCheck = check;
     }
 
     @Override
@@ -75,12 +89,24 @@ final class ParallelGzipOutputStream extends OutputStream {
     }
 
     private void submit(boolean last) throws IOException {
-        byte[] input = filled == block.length ? block : Arrays.copyOf(block, filled);
+        byte[] input = block;
         int length = filled;
         byte[] dictionary = previousTail;
         previousTail = Arrays.copyOfRange(input, Math.max(0, length - DICTIONARY), length);
-        inFlight.add(pool.submit(() -> deflate(input, length, dictionary, last)));
-        block = new byte[BLOCK];
+        submitted += length;
+        inFlightEnds.add(submitted);
+        inFlight.add(pool.submit(() -> {
+            try {
+                return deflate(input, length, dictionary, last);
+            } finally {
+                synchronized (spareBlocks) {
+                    spareBlocks.add(input);
+                }
+            }
+        }));
+        synchronized (spareBlocks) {
+            block = spareBlocks.isEmpty() ? new byte[BLOCK] : spareBlocks.poll();
+        }
         filled = 0;
         while (inFlight.size() >= maxInFlight) {
             drainOne();
@@ -113,7 +139,10 @@ final class ParallelGzipOutputStream extends OutputStream {
 
     private void drainOne() throws IOException {
         try {
-            out.write(inFlight.removeFirst().get());
+            byte[] deflated = inFlight.removeFirst().get();
+            out.write(deflated);
+            compressed += deflated.length;
+            blockCheck.written(inFlightEnds.removeFirst(), compressed);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while compressing", e);
@@ -125,6 +154,40 @@ final class ParallelGzipOutputStream extends OutputStream {
     @Override
     public void flush() throws IOException {
         out.flush();
+    }
+
+    /** Writes raw deflate data after the stream so far; the data must end the deflate stream (a final block). */
+    interface Tail {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Ends the deflate stream so far at a block boundary, byte-aligned (sync flush, not final), lets {@code tail}
+     * write deflate blocks that continue and end it (they may refer to the last 32 KiB written here), then writes
+     * the trailer for everything: {@code tailCrc} and {@code tailLength} are the CRC-32 and length of what the tail
+     * decodes to. Leaves the underlying stream open.
+     */
+    void finishWithTail(Tail tail, long tailCrc, long tailLength) throws IOException {
+        if (closed) {
+            throw new IOException("stream closed");
+        }
+        closed = true;
+        try {
+            if (filled > 0) {
+                submit(false);
+            }
+            while (!inFlight.isEmpty()) {
+                drainOne();
+            }
+            tail.writeTo(out);
+            long value = Crc32Math.combine(crc.getValue(), tailCrc, tailLength);
+            long length = total + tailLength;
+            out.write(new byte[] {(byte) value, (byte) (value >> 8), (byte) (value >> 16), (byte) (value >> 24),
+                    (byte) length, (byte) (length >> 8), (byte) (length >> 16), (byte) (length >> 24)});
+            out.flush();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** Writes the last block and the trailer; leaves the underlying stream open. */

@@ -17,4 +17,16 @@ final class ReproducibleGzip {
     static OutputStream over(OutputStream out) throws IOException {
         return new ParallelGzipOutputStream(out, 6);
     }
+
+    /** As {@link #over(OutputStream)}, as the class (for {@link ParallelGzipOutputStream#finishWithTail}). */
+    static ParallelGzipOutputStream parallel(OutputStream out) throws IOException {
+        return new ParallelGzipOutputStream(out, 6);
+    }
+
+    /** As {@link #over(OutputStream)}, with {@code check} told of every block written. */
+    static OutputStream over(OutputStream out, ParallelGzipOutputStream.BlockCheck check) throws IOException {
+        var gz = new ParallelGzipOutputStream(out, 6);
+        gz.onBlockWritten(check);
+        return gz;
+    }
 }

@@ -7,11 +7,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongConsumer;
 import java.util.stream.Stream;
 
@@ -21,45 +21,53 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Packs a root directory into a {@code nixos.wsl} the way NixOS-WSL's tarball builder does
- * ({@code tar -C root -c --sort=name --mtime=@1 --numeric-owner --hard-dereference . | gzip}): entry names
- * {@code ./…} in byte order, every mtime 1, numeric owners as on disk, no user or group names, hard links stored as
- * regular files, symlinks kept as symlinks. The gzip header carries no name and no time, so the same tree always
- * gives the same bytes.
+ * ({@code tar -C root -c --sort=name --mtime=@1 --numeric-owner --hard-dereference . | pigz}): entry names
+ * {@code ./…} in byte order, exactly the bytes the file system holds ({@link TarNames}: raw in the header, GNU
+ * long-name records past 100 bytes, as GNU tar writes them), every mtime 1, numeric owners as on disk, no user or
+ * group names, hard links stored as regular files, symlinks kept as symlinks. The gzip header carries no name and no
+ * time, so the same tree always gives the same bytes.
+ *
+ * <p>It refuses, before writing anything, what {@link ArchiveInspector} would refuse in the archive: special files
+ * (FIFOs, sockets, devices) by name, names it cannot read as bytes, more entries or bytes than the limits, and a
+ * root that is not a NixOS-WSL root ({@link NixosWslRoot}); while compressing, an archive that would expand more
+ * than the limit's ratio ({@link ExpansionGuard#check}, block by block), as soon as it does.
  */
 public final class RootPacker {
 
     private RootPacker() {
     }
 
-    /** Writes the archive of {@code root} to {@code out} (not closed). */
+    /** One path to pack, with its name in the archive (a byte string, {@code ./…}). */
+    private record Item(Path path, String name, boolean directory, boolean symlink, boolean regular, long size) {
+    }
+
+    /** Writes the archive of {@code root} to {@code out} (not closed), refusing what {@code inspect} would refuse. */
     public static void pack(Path root, OutputStream out, LongConsumer progress) throws IOException {
-        if (!Files.isDirectory(root)) {
-            throw new IOException("not a directory: " + root);
-        }
-        var gz = ReproducibleGzip.over(out);
-        try (var tar = new TarArchiveOutputStream(gz, "UTF-8")) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        pack(root, out, ArchiveInspector.Limits.DEFAULT, progress);
+    }
+
+    public static void pack(Path root, OutputStream out, ArchiveInspector.Limits limits, LongConsumer progress)
+            throws IOException {
+        List<Item> items = check(root, limits);
+        var gz = ReproducibleGzip.over(out, (uncompressed, compressed) -> ExpansionGuard.check(uncompressed, compressed, limits));
+        try (var tar = new TarArchiveOutputStream(gz, TarNames.ENCODING)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_GNU);
             tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
             long done = 0;
-            for (Path path : sortedTree(root)) {
-                String relative = root.relativize(path).toString();
-                String name = relative.isEmpty() ? "./" : "./" + relative;
+            for (Item item : items) {
+                Path path = item.path();
                 TarArchiveEntry entry;
-                boolean regular = false;
-                if (Files.isSymbolicLink(path)) {
-                    entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-                    entry.setLinkName(Files.readSymbolicLink(path).toString());
+                if (item.symlink()) {
+                    entry = new TarArchiveEntry(item.name(), TarConstants.LF_SYMLINK, true);
+                    entry.setLinkName(TarNames.of(Files.readSymbolicLink(path)));
                     entry.setMode(0120777);
-                } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-                    entry = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
+                } else if (item.directory()) {
+                    entry = new TarArchiveEntry(item.name().endsWith("/") ? item.name() : item.name() + "/", true);
                     entry.setMode(040000 | mode(path));
-                } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
-                    entry = new TarArchiveEntry(name);
-                    entry.setMode(0100000 | mode(path));
-                    entry.setSize(Files.size(path));
-                    regular = true;
                 } else {
-                    throw new IOException("cannot pack special file " + path + " (devices and sockets have no place in a NixOS-WSL root)");
+                    entry = new TarArchiveEntry(item.name(), true);
+                    entry.setMode(0100000 | mode(path));
+                    entry.setSize(item.size());
                 }
                 entry.setModTime(FileTime.fromMillis(1000));
                 entry.setUserId(owner(path, "unix:uid"));
@@ -67,7 +75,7 @@ public final class RootPacker {
                 entry.setUserName("");
                 entry.setGroupName("");
                 tar.putArchiveEntry(entry);
-                if (regular) {
+                if (item.regular()) {
                     try (InputStream in = Files.newInputStream(path)) {
                         done += in.transferTo(tar);
                     }
@@ -82,33 +90,104 @@ public final class RootPacker {
     /** Total bytes of regular files under {@code root}, for progress reporting. */
     public static long contentSize(Path root) throws IOException {
         long total = 0;
-        for (Path p : sortedTree(root)) {
-            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                total += Files.size(p);
-            }
+        for (Item item : sortedTree(root)) {
+            total += item.regular() ? item.size() : 0;
         }
         return total;
     }
 
-    /** Depth first, each directory's entries in byte order of their names: the order of GNU tar's --sort=name. */
-    private static List<Path> sortedTree(Path root) throws IOException {
-        List<Path> all = new ArrayList<>();
-        all.add(root);
-        addChildren(root, all);
+    /**
+     * Everything {@link ArchiveInspector} would refuse in the archive of {@code root} that can be known from the
+     * tree: refused here, with the same message, before anything is written.
+     */
+    static List<Item> check(Path root, ArchiveInspector.Limits limits) throws IOException {
+        if (!Files.isDirectory(root)) {
+            throw new IOException("not a directory: " + root);
+        }
+        List<Item> items = sortedTree(root);
+        if (items.size() > limits.maxEntries()) {
+            throw new InvalidArchiveException("more than " + limits.maxEntries() + " entries");
+        }
+        long bytes = 0;
+        for (Item item : items) {
+            bytes += 512 + (item.size() + 511) / 512 * 512;
+        }
+        if (bytes > limits.maxUncompressedBytes()) {
+            throw new InvalidArchiveException("more than " + limits.maxUncompressedBytes()
+                    + " bytes uncompressed (limit); refusing the archive");
+        }
+        Path conf = root.resolve("etc/wsl-distribution.conf");
+        if (!Files.isRegularFile(conf, LinkOption.NOFOLLOW_LINKS)) {
+            throw new InvalidArchiveException("not a NixOS-WSL root: /etc/wsl-distribution.conf is missing");
+        }
+        if (Files.size(conf) > 1 << 20) {
+            throw new InvalidArchiveException("/etc/wsl-distribution.conf is larger than 1 MiB");
+        }
+        NixosWslRoot.check(new NixosWslRoot.Image() {
+            private Path at(String path) {
+                return root.resolve(path.substring(1));
+            }
+
+            @Override
+            public String symlinkTarget(String path) {
+                try {
+                    return Files.isSymbolicLink(at(path)) ? TarNames.of(Files.readSymbolicLink(at(path))) : null;
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+
+            @Override
+            public boolean exists(String path) {
+                return Files.exists(at(path), LinkOption.NOFOLLOW_LINKS);
+            }
+
+            @Override
+            public boolean isDirectory(String path) {
+                return Files.isDirectory(at(path), LinkOption.NOFOLLOW_LINKS);
+            }
+
+            @Override
+            public boolean isRegularFile(String path) {
+                return Files.isRegularFile(at(path), LinkOption.NOFOLLOW_LINKS);
+            }
+        }, Files.readString(conf, StandardCharsets.UTF_8));
+        return items;
+    }
+
+    /**
+     * Depth first, each directory's entries in byte order of their names: the order of GNU tar's --sort=name. A
+     * special file is refused by name.
+     */
+    private static List<Item> sortedTree(Path root) throws IOException {
+        List<Item> all = new ArrayList<>();
+        all.add(new Item(root, "./", true, false, false, 0));
+        addChildren(root, "./", all);
         return all;
     }
 
-    private static void addChildren(Path dir, List<Path> into) throws IOException {
+    private static void addChildren(Path dir, String prefix, List<Item> into) throws IOException {
         List<Path> children;
         try (Stream<Path> list = Files.list(dir)) {
             children = new ArrayList<>(list.toList());
         }
-        children.sort(Comparator.comparing(p -> p.getFileName().toString().getBytes(StandardCharsets.UTF_8),
-                Arrays::compareUnsigned));
+        List<Map.Entry<String, Path>> named = new ArrayList<>(children.size());
         for (Path child : children) {
-            into.add(child);
-            if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-                addChildren(child, into);
+            named.add(Map.entry(TarNames.of(child.getFileName()), child));
+        }
+        named.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, Path> child : named) {
+            Path path = child.getValue();
+            String name = prefix + child.getKey();
+            BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (attributes.isOther()) {
+                throw new InvalidArchiveException("special file " + TarNames.display(name.substring(1)) + " (a FIFO,"
+                        + " socket or device): those have no place in a NixOS-WSL root; remove it and pack again");
+            }
+            into.add(new Item(path, name, attributes.isDirectory(), attributes.isSymbolicLink(),
+                    attributes.isRegularFile(), attributes.isRegularFile() ? attributes.size() : 0));
+            if (attributes.isDirectory()) {
+                addChildren(path, name + "/", into);
             }
         }
     }

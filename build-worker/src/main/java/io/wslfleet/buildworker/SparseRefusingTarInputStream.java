@@ -14,8 +14,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * The tar reader of {@link ArchiveInspector} and {@link ArchiveCustomizer}: a {@link TarArchiveInputStream} (names in
- * UTF-8) that refuses sparse entries ({@code tar --sparse}: old GNU type {@code S}, or PAX {@code GNU.sparse.*}
+ * The tar reader of {@link ArchiveInspector} and {@link ArchiveCustomizer}: a {@link TarArchiveInputStream} whose
+ * names and link targets are byte strings ({@link TarNames}): header and GNU long-name bytes as they are, and a PAX
+ * {@code path} or {@code linkpath} record's bytes as they are (Commons Compress would decode those as UTF-8 and turn
+ * other bytes into U+FFFD); an absolute PAX name is refused. It refuses sparse entries ({@code tar --sparse}: old GNU type {@code S}, or PAX {@code GNU.sparse.*}
  * records of format 0.0, 0.1 or 1.0) with an {@link InvalidArchiveException} naming the entry, as soon as its headers
  * are read: nothing of it reaches the caller.
  *
@@ -41,7 +43,7 @@ final class SparseRefusingTarInputStream extends TarArchiveInputStream {
     private int depth;
 
     SparseRefusingTarInputStream(InputStream in) {
-        super(in, "UTF-8");
+        super(in, TarNames.ENCODING);
     }
 
     @Override
@@ -71,6 +73,20 @@ final class SparseRefusingTarInputStream extends TarArchiveInputStream {
         if (entry != null && entry.isSparse()) {
             throw refused(entry.getName(), null);
         }
+        if (entry != null && paxRecords.size() > 0) {
+            Map<String, String> pax = parsePax(paxRecords.toByteArray());
+            String path = pax.get("path");
+            if (path != null) {
+                if (path.startsWith("/")) {
+                    throw new InvalidArchiveException("absolute entry name " + TarNames.display(path));
+                }
+                entry.setName(path);
+            }
+            String linkPath = pax.get("linkpath");
+            if (linkPath != null) {
+                entry.setLinkName(linkPath);
+            }
+        }
         return entry;
     }
 
@@ -98,7 +114,7 @@ final class SparseRefusingTarInputStream extends TarArchiveInputStream {
     }
 
     private static InvalidArchiveException refused(String rawName, IOException cause) throws InvalidArchiveException {
-        return new InvalidArchiveException(ArchiveInspector.normalise(rawName) + " is a sparse file (tar --sparse):"
+        return new InvalidArchiveException(TarNames.display(ArchiveInspector.normalise(rawName)) + " is a sparse file (tar --sparse):"
                 + " sparse entries are not supported, a nixos.wsl is packed without --sparse", cause);
     }
 
@@ -134,10 +150,10 @@ final class SparseRefusingTarInputStream extends TarArchiveInputStream {
         while (end < offset + length && bytes[end] != 0) {
             end++;
         }
-        return new String(bytes, offset, end - offset, StandardCharsets.UTF_8);
+        return TarNames.of(bytes, offset, end - offset);
     }
 
-    /** PAX records, {@code "<length> <key>=<value>\n"} with the length in bytes, as far as they parse. */
+    /** PAX records, {@code "<length> <key>=<value>\n"} with the length in bytes, as far as they parse; values as byte strings. */
     private static Map<String, String> parsePax(byte[] data) {
         Map<String, String> records = new HashMap<>();
         int at = 0;
@@ -153,7 +169,7 @@ final class SparseRefusingTarInputStream extends TarArchiveInputStream {
             if (end > data.length || end <= space + 1) {
                 break;
             }
-            String record = new String(data, space + 1, end - space - 2, StandardCharsets.UTF_8);
+            String record = TarNames.of(data, space + 1, end - space - 2);
             int eq = record.indexOf('=');
             if (eq > 0) {
                 records.put(record.substring(0, eq), record.substring(eq + 1));

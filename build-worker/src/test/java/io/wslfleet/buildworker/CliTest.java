@@ -63,6 +63,7 @@ class CliTest {
         assertThat(custom).doesNotExist();
         assertThat(tmp.resolve("custom.wsl.sha256")).doesNotExist();
         assertThat(tmp.resolve("custom.wsl.part")).doesNotExist();
+        assertThat(tmp.resolve(".custom.wsl.part")).doesNotExist();
     }
 
     @Test
@@ -100,5 +101,59 @@ class CliTest {
         bytes[bytes.length / 2] ^= 1;
         Files.write(custom, bytes);
         assertThat(run(new StringBuilder(), "verify", custom.toString(), "--trusted-keys", trusted)).isEqualTo(3);
+    }
+
+    @Test
+    void verifyWithAMissingOrEmptySignatureIsRefusedWithExitThreeAndAMessage() throws Exception {
+        Path archive = tmp.resolve("nixos.wsl");
+        Files.writeString(archive, "x");
+        Files.writeString(tmp.resolve("manifest.json"), "{}");
+        String trusted = "k1=" + Ed25519.encode(Ed25519.generate().getPublic());
+        StringBuilder err = new StringBuilder();
+        assertThat(runWithStderr(err, "verify", archive.toString(), "--trusted-keys", trusted)).isEqualTo(3);
+        assertThat(err).contains("REFUSED (MISSING)").contains("manifest.sig does not exist");
+        Files.writeString(tmp.resolve("manifest.sig"), "");
+        err.setLength(0);
+        assertThat(runWithStderr(err, "verify", archive.toString(), "--trusted-keys", trusted)).isEqualTo(3);
+        assertThat(err).contains("REFUSED (BAD_SIGNATURE)").contains("(it is empty)");
+        Files.writeString(tmp.resolve("manifest.sig"), "k1 not-base64!\n");
+        err.setLength(0);
+        assertThat(runWithStderr(err, "verify", archive.toString(), "--trusted-keys", trusted)).isEqualTo(3);
+    }
+
+    @Test
+    void inspectPrintsTheNixosWslVersionTheImagesScriptPrints() throws Exception {
+        Path root = tmp.resolve("root");
+        NixosRoots.create(root);
+        Path image = tmp.resolve("nixos.wsl");
+        Files.write(image, TarFixtures.gnuTarGz(root, ""));
+        StringBuilder human = new StringBuilder();
+        assertThat(run(human, "inspect", image.toString())).isZero();
+        assertThat(human).contains("NixOS-WSL " + NixosRoots.NIXOS_WSL_VERSION + "\n");
+    }
+
+    @Test
+    void aRefusedPackLeavesNothingAtTheOutputNorBeside() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Files.delete(root.resolve("nix/var/nix/profiles/system"));
+        StringBuilder err = new StringBuilder();
+        assertThat(runWithStderr(err, "pack", root.toString(), tmp.resolve("nixos.wsl").toString())).isEqualTo(2);
+        assertThat(err).contains("refused: not a NixOS root: /nix/var/nix/profiles/system is missing");
+        try (var left = Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly("root");
+        }
+    }
+
+    private int runWithStderr(StringBuilder err, String... args) {
+        java.io.PrintStream saved = System.err;
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buffer, true, StandardCharsets.UTF_8));
+        try {
+            return run(new StringBuilder(), args);
+        } finally {
+            System.setErr(saved);
+            err.append(buffer.toString(StandardCharsets.UTF_8));
+        }
     }
 }

@@ -71,15 +71,15 @@ class CustomizeTest {
         Path output = tmp.resolve("custom.wsl");
         var customization = new BuildRequested.Customization(
                 Map.of("/etc/nixos/configuration.nix", "{ ... }: { wsl.enable = true; networking.proxy.default = \"http://proxy:3128\"; }\n",
-                        "/usr/local/share/ca-certificates/corp-root.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+                        "/etc/corp/ca/corp-root.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
                 "CorpNixOS", Map.of("network.generateResolvConf", "false", "boot.systemd", "true"));
         ArchiveCustomizer.Changes changes;
         try (InputStream in = Files.newInputStream(input); var out = Files.newOutputStream(output)) {
-            changes = ArchiveCustomizer.customize(in, out, customization);
+            changes = Plans.customize(in, out, Plans.checked(input, customization));
         }
         assertThat(changes.replaced()).containsExactlyInAnyOrder("/etc/nixos/configuration.nix",
                 "/etc/wsl-distribution.conf", "/etc/wsl.conf");
-        assertThat(changes.added()).containsExactly("/usr/local/share/ca-certificates/corp-root.crt");
+        assertThat(changes.added()).containsExactly("/etc/corp/ca/corp-root.crt");
 
         List<String> before = listing(input);
         List<String> after = listing(output);
@@ -87,15 +87,15 @@ class CustomizeTest {
         List<String> changed = List.of("./etc/nixos/configuration.nix", "./etc/wsl-distribution.conf", "./etc/wsl.conf");
         List<String> beforeKept = before.stream().filter(l -> changed.stream().noneMatch(l::endsWith)).toList();
         List<String> afterKept = after.stream().filter(l -> changed.stream().noneMatch(l::endsWith))
-                .filter(l -> !l.contains("./usr/")).toList();
+                .filter(l -> !l.contains("./etc/corp/")).toList();
         assertThat(afterKept).containsExactlyElementsOf(beforeKept);
         for (String name : changed) {
             String b = before.stream().filter(l -> l.endsWith(name)).findFirst().orElseThrow();
             String a = after.stream().filter(l -> l.endsWith(name)).findFirst().orElseThrow();
             assertThat(a.substring(0, 20)).isEqualTo(b.substring(0, 20)); // type, mode and owner
         }
-        assertThat(after).anyMatch(l -> l.startsWith("drwxr-xr-x 0/0") && l.endsWith("./usr/local/share/ca-certificates/"))
-                .anyMatch(l -> l.endsWith("./usr/local/share/ca-certificates/corp-root.crt"));
+        assertThat(after).anyMatch(l -> l.startsWith("drwxr-xr-x 0/0") && l.endsWith("./etc/corp/ca/"))
+                .anyMatch(l -> l.endsWith("./etc/corp/ca/corp-root.crt"));
         assertThat(after).anyMatch(l -> l.startsWith("-rwsr-xr-x") && l.endsWith("./bin/wrapper"))
                 .anyMatch(l -> l.startsWith("drwxrwxrwt") && l.endsWith("./tmp/"))
                 .anyMatch(l -> l.contains(" 1000/100 ") && l.endsWith("./home/nixos/"))
@@ -119,8 +119,8 @@ class CustomizeTest {
         var customization = new BuildRequested.Customization(Map.of("/etc/issue", "Corp\n"), "Corp", Map.of());
         ByteArrayOutputStream a = new ByteArrayOutputStream();
         ByteArrayOutputStream b = new ByteArrayOutputStream();
-        ArchiveCustomizer.customize(new ByteArrayInputStream(Files.readAllBytes(input)), a, customization);
-        ArchiveCustomizer.customize(new ByteArrayInputStream(Files.readAllBytes(input)), b, customization);
+        Plans.customize(new ByteArrayInputStream(Files.readAllBytes(input)), a, Plans.checked(input, customization));
+        Plans.customize(new ByteArrayInputStream(Files.readAllBytes(input)), b, Plans.checked(input, customization));
         assertThat(a.toByteArray()).isEqualTo(b.toByteArray());
     }
 
@@ -139,7 +139,7 @@ class CustomizeTest {
             for (String format : List.of("gnu", "posix")) {
                 byte[] input = TarFixtures.gnuTarGz(root, "--sparse --format=" + format);
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
-                assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(input), out, customization))
+                assertThatThrownBy(() -> Plans.customize(new ByteArrayInputStream(input), out, Plans.unchecked(customization)))
                         .as(size + " " + format).isInstanceOf(InvalidArchiveException.class)
                         .hasMessage(name + " is a sparse file (tar --sparse): sparse entries are not supported,"
                                 + " a nixos.wsl is packed without --sparse");
@@ -169,8 +169,8 @@ class CustomizeTest {
                     + " 2>/dev/null | head -c 10240 | gzip -n"));
             Path output = tmp.resolve(format + "-custom.wsl");
             try (InputStream in = Files.newInputStream(input); var out = Files.newOutputStream(output)) {
-                assertThatThrownBy(() -> ArchiveCustomizer.customize(in, out,
-                        new BuildRequested.Customization(null, "Corp", null))).as(format)
+                assertThatThrownBy(() -> Plans.customize(in, out,
+                        Plans.unchecked(new BuildRequested.Customization(null, "Corp", null)))).as(format)
                         .isNotInstanceOf(InvalidArchiveException.class).hasMessageContaining("Truncated");
             }
             List<String> before = listingOfWhatIsThere(input);

@@ -104,7 +104,69 @@ class PackAndInspectTest {
         hard.setLinkName("./bin/bash");
         assertRefused(tarGz(new Entry(hard, null)), "hard link");
         Files.delete(root.resolve("bin/nixos-wsl-recovery"));
-        assertRefused(pack(root), "nixos-wsl-recovery");
+        assertPackAndInspectRefuse(root, "not a NixOS-WSL root: /bin/nixos-wsl-recovery is missing");
+    }
+
+    @Test
+    void aRootThatWouldBeRefusedAsABombIsRefusedByPackAfterAFewMegabytesNotAfterPackingIt() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        TarFixtures.sh(root, "truncate -s 1G var-zeros.img");
+        // GNU tar + gzip as the producer: inspect refuses what it made
+        byte[] gnu = TarFixtures.sh(root, "tar --sort=name --mtime=@1 --numeric-owner -cf - . | gzip -n -1 | head -c 8000000");
+        assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(gnu), ArchiveInspector.Limits.DEFAULT))
+                .hasMessageContaining("expands more than 200 times");
+        long[] written = {0};
+        OutputStream counting = new OutputStream() {
+            @Override
+            public void write(int b) {
+                written[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                written[0] += len;
+            }
+        };
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> RootPacker.pack(root, counting, done -> { }))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("expands more than 200 times");
+        assertThat(written[0]).as("compressed bytes written before the refusal").isLessThan(1 << 20);
+        assertThat(System.nanoTime() - started).as("refused long before 1 GiB is compressed").isLessThan(20_000_000_000L);
+    }
+
+    @Test
+    void aMissingSystemProfileIsReportedAsMissingAndAFileThereAsNoSymlink() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        Files.delete(root.resolve("nix/var/nix/profiles/system"));
+        assertPackAndInspectRefuse(root, "not a NixOS root: /nix/var/nix/profiles/system is missing");
+        Files.writeString(root.resolve("nix/var/nix/profiles/system"), "system-1-link");
+        assertPackAndInspectRefuse(root, "not a NixOS root: /nix/var/nix/profiles/system is not a symlink");
+    }
+
+    @Test
+    void aTruncatedArchiveSaysWhereItEndsNotNull() throws Exception {
+        Path root = tmp.resolve("root");
+        DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
+        byte[] good = TarFixtures.gnuTarGz(root, "");
+        for (int length : new int[] {good.length / 3, good.length / 2, good.length - 9}) {
+            assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(Arrays.copyOf(good, length)),
+                    ArchiveInspector.Limits.DEFAULT)).isInstanceOf(InvalidArchiveException.class)
+                    .hasMessageStartingWith("truncated archive").hasMessageNotContaining("null");
+        }
+    }
+
+    /**
+     * GNU tar's archive of {@code root} is refused by inspect, and pack refuses the root itself with the same
+     * message, before writing anything.
+     */
+    private void assertPackAndInspectRefuse(Path root, String message) throws Exception {
+        assertRefused(TarFixtures.gnuTarGz(root, ""), message);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThatThrownBy(() -> RootPacker.pack(root, out, done -> { }))
+                .isInstanceOf(InvalidArchiveException.class).hasMessageContaining(message);
+        assertThat(out.size()).isZero();
     }
 
     @Test
@@ -146,8 +208,8 @@ class PackAndInspectTest {
         assertThat(read[0]).isLessThan(bomb.length / 10);
 
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
-        assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(bomb), sink,
-                new io.wslfleet.protocol.events.BuildRequested.Customization(null, "Corp", null)))
+        assertThatThrownBy(() -> Plans.customize(new ByteArrayInputStream(bomb), sink,
+                Plans.unchecked(new io.wslfleet.protocol.events.BuildRequested.Customization(null, "Corp", null))))
                 .isInstanceOf(InvalidArchiveException.class).hasMessageContaining("decompression bomb");
     }
 
@@ -185,7 +247,7 @@ class PackAndInspectTest {
             assertThatThrownBy(() -> ArchiveInspector.inspect(new ByteArrayInputStream(headers), limits)).as(format)
                     .isInstanceOf(InvalidArchiveException.class).hasMessage(refusal);
             assertThatThrownBy(() -> ArchiveCustomizer.customize(new ByteArrayInputStream(headers),
-                    OutputStream.nullOutputStream(), new BuildRequested.Customization(null, "Corp", null), limits,
+                    OutputStream.nullOutputStream(), Plans.unchecked(new BuildRequested.Customization(null, "Corp", null)), limits,
                     read -> { })).as(format)
                     .isInstanceOf(InvalidArchiveException.class).hasMessage(refusal);
         }
@@ -224,9 +286,9 @@ class PackAndInspectTest {
         Path root = tmp.resolve("root");
         DemoRoot.create(root, "h", "25.05.1", 1, DemoRoot.Fault.NONE);
         Files.writeString(root.resolve("etc/wsl-distribution.conf"), "[oobe]\ndefaultName = NixOS\nthis is not ini\n");
-        assertRefused(pack(root), "does not parse: line 3");
+        assertPackAndInspectRefuse(root, "does not parse: line 3");
         Files.writeString(root.resolve("etc/wsl-distribution.conf"), "[shortcut]\nicon = /etc/nixos.ico\n");
-        assertRefused(pack(root), "no [oobe] section");
+        assertPackAndInspectRefuse(root, "no [oobe] section");
     }
 
     @Test

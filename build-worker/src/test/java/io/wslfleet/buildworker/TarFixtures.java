@@ -97,4 +97,20 @@ final class TarFixtures {
                 + " && printf data | dd of=" + file.getFileName() + " bs=4096 seek=$(( $(stat -c %s "
                 + file.getFileName() + ") / 8192 )) conv=notrunc 2>/dev/null");
     }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    /** {@code tar -tvv} of a gzip'd archive as bytes (names exactly as GNU tar reads them), in the C locale. */
+    static byte[] listing(Path archive) throws IOException, InterruptedException {
+        return sh(archive.getParent(), "LC_ALL=C tar --numeric-owner --full-time -tvvzf '" + archive.getFileName() + "'");
+    }
 }

@@ -10,12 +10,15 @@ import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
+import io.wslfleet.buildworker.ArchiveCustomizer;
 import io.wslfleet.buildworker.ArchiveInspector;
+import io.wslfleet.buildworker.CustomizationRefusedException;
 import io.wslfleet.buildworker.BuildWorker;
 import io.wslfleet.buildworker.BuildWorkerConfig;
 import io.wslfleet.buildworker.InvalidArchiveException;
 import io.wslfleet.buildworker.RootPacker;
 import io.wslfleet.protocol.Json;
+import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.release.Ed25519;
 import picocli.CommandLine;
@@ -45,14 +48,39 @@ public final class BuildWorkerCli {
         @Override
         public Integer call() throws Exception {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            try (OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(output), sha)) {
-                RootPacker.pack(root, out, done -> { });
+            // written beside the output and renamed when complete: a refused or failed pack leaves nothing at <out>
+            Path partial = partial(output);
+            try (OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(partial), sha)) {
+                RootPacker.pack(root, out, ArchiveInspector.Limits.DEFAULT, done -> { });
+            } catch (InvalidArchiveException e) {
+                Files.deleteIfExists(partial);
+                System.err.println("refused: " + e.getMessage());
+                return 2;
+            } catch (Exception e) {
+                Files.deleteIfExists(partial);
+                throw e;
             }
             String hex = HexFormat.of().formatHex(sha.digest());
-            Files.writeString(output.resolveSibling(output.getFileName() + ".sha256"), hex + "  " + output.getFileName() + "\n");
+            publish(partial, output, hex);
             System.out.println(hex + "  " + output);
             return 0;
         }
+    }
+
+    /** A temporary name beside {@code output}, for writing it whole before it takes its name. */
+    static Path partial(Path output) {
+        return output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".part");
+    }
+
+    /** Moves the finished file to its name and writes its {@code .sha256} (sha256sum format) beside it, also renamed. */
+    static void publish(Path partial, Path output, String sha256) throws java.io.IOException {
+        Path shaFile = output.resolveSibling(output.getFileName() + ".sha256");
+        Path shaPartial = partial(shaFile);
+        Files.writeString(shaPartial, sha256 + "  " + output.getFileName() + "\n");
+        Files.move(partial, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(shaPartial, shaFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Command(name = "inspect", description = "Validate a nixos.wsl and print its NixOS metadata.")
@@ -88,35 +116,69 @@ public final class BuildWorkerCli {
         Path input;
         @Parameters(index = "1", description = "output file")
         Path output;
-        @Option(names = "--file", description = "/path/in/image=local-file (repeatable)")
+        @Option(names = "--file", description = "/path/in/image=local-file (repeatable): the local file's bytes")
         java.util.Map<String, Path> files = new java.util.LinkedHashMap<>();
+        @Option(names = "--mode", description = "/path/in/image=octal mode (0644, 0600, 4755) of a --file")
+        java.util.Map<String, String> modes = new java.util.LinkedHashMap<>();
+        @Option(names = "--owner", description = "/path/in/image=uid:gid (numeric) of a --file")
+        java.util.Map<String, String> owners = new java.util.LinkedHashMap<>();
         @Option(names = "--default-name", description = "defaultName in /etc/wsl-distribution.conf")
         String defaultName;
-        @Option(names = "--wsl-conf", description = "section.key=value in /etc/wsl.conf (repeatable)")
+        @Option(names = "--wsl-conf", description = "section.key=value in /etc/wsl.conf (repeatable; refused where NixOS"
+                + " manages /etc/wsl.conf: set wsl.wslConf in the flake instead)")
         java.util.Map<String, String> wslConf = new java.util.LinkedHashMap<>();
 
         @Override
         public Integer call() throws Exception {
-            java.util.Map<String, String> contents = new java.util.LinkedHashMap<>();
-            for (var e : files.entrySet()) {
-                contents.put(e.getKey(), Files.readString(e.getValue()));
-            }
-            var customization = new io.wslfleet.protocol.events.BuildRequested.Customization(contents, defaultName, wslConf);
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            io.wslfleet.buildworker.ArchiveCustomizer.Changes changes;
-            // written beside the output and renamed when complete: a refused input leaves no file under its name
-            Path partial = output.resolveSibling(output.getFileName() + ".part");
-            try (InputStream in = Files.newInputStream(input)) {
-                // as the worker does: the upstream image is validated whole before anything is written
-                ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
-            } catch (InvalidArchiveException e) {
+            java.util.List<BuildRequested.File> contents = new java.util.ArrayList<>();
+            ArchiveCustomizer.Plan plan;
+            try {
+                for (String path : modes.keySet()) {
+                    requireFile(path, "--mode");
+                }
+                for (String path : owners.keySet()) {
+                    requireFile(path, "--owner");
+                }
+                for (var e : files.entrySet()) {
+                    Long uid = null;
+                    Long gid = null;
+                    String owner = owners.get(e.getKey());
+                    if (owner != null) {
+                        if (!owner.matches("\\d+:\\d+")) {
+                            throw new IllegalArgumentException("--owner " + e.getKey() + "=" + owner + ": give uid:gid, numeric");
+                        }
+                        uid = Long.parseLong(owner.substring(0, owner.indexOf(':')));
+                        gid = Long.parseLong(owner.substring(owner.indexOf(':') + 1));
+                    }
+                    if (!Files.isRegularFile(e.getValue())) {
+                        throw new IllegalArgumentException("--file " + e.getKey() + "=" + e.getValue() + ": no such file");
+                    }
+                    contents.add(BuildRequested.File.of(e.getKey(), Files.readAllBytes(e.getValue()),
+                            modes.get(e.getKey()), uid, gid));
+                }
+                var customization = new BuildRequested.Customization(java.util.Map.of(), defaultName, wslConf, contents);
+                var targets = ArchiveCustomizer.targets(customization);
+                try (InputStream in = Files.newInputStream(input)) {
+                    // as the worker does: the upstream image is validated whole, and the customisation checked
+                    // against it, before anything is written
+                    plan = ArchiveCustomizer.plan(customization,
+                            ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT, targets));
+                }
+            } catch (IllegalArgumentException e) {
+                System.err.println("refused: " + e.getMessage());
+                return 2;
+            } catch (InvalidArchiveException | CustomizationRefusedException e) {
                 System.err.println("refused: " + e.getMessage());
                 return 2;
             }
-            try (InputStream in = Files.newInputStream(input);
-                 OutputStream out = new java.security.DigestOutputStream(Files.newOutputStream(partial), sha)) {
-                changes = io.wslfleet.buildworker.ArchiveCustomizer.customize(in, out, customization);
-            } catch (InvalidArchiveException e) {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            ArchiveCustomizer.Changes changes;
+            // written beside the output and renamed when complete: a refused input leaves no file under its name
+            Path partial = partial(output);
+            try (OutputStream out = new java.security.DigestOutputStream(
+                    new java.io.BufferedOutputStream(Files.newOutputStream(partial), 1 << 16), sha)) {
+                changes = ArchiveCustomizer.customize(input, out, plan, ArchiveInspector.Limits.DEFAULT, done -> { });
+            } catch (InvalidArchiveException | CustomizationRefusedException e) {
                 Files.deleteIfExists(partial);
                 System.err.println("refused: " + e.getMessage());
                 return 2;
@@ -124,13 +186,17 @@ public final class BuildWorkerCli {
                 Files.deleteIfExists(partial);
                 throw e;
             }
-            Files.move(partial, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             String hex = HexFormat.of().formatHex(sha.digest());
-            Files.writeString(output.resolveSibling(output.getFileName() + ".sha256"), hex + "  " + output.getFileName() + "\n");
+            publish(partial, output, hex);
             System.out.println("replaced " + changes.replaced() + ", added " + changes.added());
             System.out.println(hex + "  " + output);
             return 0;
+        }
+
+        private void requireFile(String path, String option) {
+            if (!files.containsKey(path)) {
+                throw new IllegalArgumentException(option + " " + path + ": no --file " + path + "=… to apply it to");
+            }
         }
     }
 
@@ -150,7 +216,19 @@ public final class BuildWorkerCli {
         public Integer call() throws Exception {
             Path manifestFile = manifest != null ? manifest : archive.resolveSibling("manifest.json");
             Path signatureFile = signature != null ? signature : archive.resolveSibling("manifest.sig");
+            for (Path required : new Path[] {archive, manifestFile, signatureFile}) {
+                if (!Files.isRegularFile(required)) {
+                    System.err.println("REFUSED (MISSING): " + required + " does not exist; a release is verified with"
+                            + " its manifest.json and manifest.sig");
+                    return 3;
+                }
+            }
             String[] sig = Files.readString(signatureFile).trim().split("\\s+");
+            if (sig.length != 2) {
+                System.err.println("REFUSED (BAD_SIGNATURE): " + signatureFile + " does not hold '<keyId> <base64 signature>'"
+                        + (sig.length == 1 && sig[0].isEmpty() ? " (it is empty)" : ""));
+                return 3;
+            }
             try {
                 var verified = io.wslfleet.protocol.release.ManifestVerifier.parse(trustedKeys)
                         .verify(Files.readString(manifestFile), sig[1], sig[0]);
@@ -165,6 +243,9 @@ public final class BuildWorkerCli {
                 return 0;
             } catch (io.wslfleet.protocol.release.UntrustedReleaseException e) {
                 System.err.println("REFUSED (" + e.reason() + "): " + e.getMessage());
+                return 3;
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                System.err.println("REFUSED (UNREADABLE): " + e.getMessage());
                 return 3;
             }
         }
@@ -246,7 +327,13 @@ public final class BuildWorkerCli {
                             : "urn:wsl-fleet:build-worker:" + java.net.InetAddress.getLocalHost().getHostName())
                     .build();
             CountDownLatch stop = new CountDownLatch(1);
-            BuildWorker worker = BuildWorker.start(config);
+            BuildWorker worker;
+            try {
+                worker = BuildWorker.start(config);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 worker.close();
                 stop.countDown();
