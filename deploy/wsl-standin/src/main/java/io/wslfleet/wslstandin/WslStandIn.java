@@ -289,7 +289,7 @@ public final class WslStandIn {
                     e = new TarArchiveEntry(rel, org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
                     e.setLinkName(Files.readSymbolicLink(p).toString());
                 } else if (Files.isDirectory(p)) {
-                    e = new TarArchiveEntry(rel + "/");
+                    e = new TarArchiveEntry(rel.endsWith("/") ? rel : rel + "/");
                 } else {
                     e = new TarArchiveEntry(rel);
                     e.setSize(Files.size(p));
@@ -365,7 +365,7 @@ public final class WslStandIn {
                         "Wsl/Service/CreateInstance/CreateVm/E_FAIL");
             }
             p.setProperty("state", "Running");
-            p.setProperty("booted", profile);
+            p.setProperty("booted", profile == null ? "" : profile); // "" for a distro that is not NixOS
             p.setProperty("bootedAt", Instant.now().toString());
         }
         p.setProperty("lastUsed", Long.toString(System.currentTimeMillis()));
@@ -735,7 +735,7 @@ public final class WslStandIn {
              TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                String name = e.getName().replaceFirst("^(\\./|/)+", "");
                 if (name.isEmpty() || name.equals(".") || name.equals("./")) {
                     continue;
                 }
