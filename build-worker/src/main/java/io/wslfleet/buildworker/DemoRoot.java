@@ -51,6 +51,9 @@ public final class DemoRoot {
                 [user]
                 default = nixos
                 """, "644");
+        // every NixOS root has it; nixos-enter (and so the recovery shell) and switch-to-configuration refuse a root
+        // without it
+        write(dir.resolve("etc/NIXOS"), "", "644");
         write(dir.resolve("etc/os-release"), "NAME=NixOS\nID=nixos\nVERSION_ID=\"" + version + "\"\n", "644");
         write(dir.resolve("etc/nixos/configuration.nix"),
                 "{ ... }: {\n  wsl.enable = true;\n  wsl.defaultUser = \"nixos\";\n  networking.hostName = \"" + host

@@ -3,13 +3,6 @@ package io.wslfleet.agent;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
@@ -17,40 +10,23 @@ import java.util.logging.Logger;
 
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Contract;
-import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.EventDecoder;
-import io.wslfleet.protocol.EventType;
+import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.AgentCommand;
 import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
 import io.wslfleet.protocol.events.AgentRegistered;
-import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.EventData;
-import io.wslfleet.protocol.events.HealthCheckCommand;
 import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.Inventory;
-import io.wslfleet.protocol.events.InstallCommand;
-import io.wslfleet.protocol.events.RollbackCommand;
-import io.wslfleet.protocol.events.UpgradeCommand;
-import io.wslfleet.protocol.events.BackupCommand;
-import io.wslfleet.protocol.kafka.KafkaClientSettings;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -68,18 +44,14 @@ public final class Agent implements AutoCloseable {
     private final AgentConfig config;
     private final Clock clock;
     private final AgentState state;
-    private final DistroOps ops;
+    private final DistroSteps distro;
+    private final CommandDispatcher dispatcher;
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "agent-heartbeat");
-        t.setDaemon(true);
-        return t;
-    });
-    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Heartbeats heartbeats = new Heartbeats();
     private final Object sendLock = new Object();
     private final AtomicReference<Health> lastHealth = new AtomicReference<>();
-    private final Thread loop;
+    private final CommandLoop loop;
     private final String source;
     private final EventOutbox outbox;
     private final EventDecoder decoder;
@@ -92,21 +64,14 @@ public final class Agent implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.state = new AgentState(config.stateDir());
-        this.ops = new DistroOps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
+        this.distro = new DistroSteps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
+        this.dispatcher = new CommandDispatcher(config.agentId(), distro, clock);
         this.source = "urn:wsl-fleet:agent:" + config.agentId();
         this.decoder = new EventDecoder(Topics.COMMANDS, Contract.fromEnvironment(System.getenv()), clock);
-        this.producer = new KafkaProducer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.CLIENT_ID_CONFIG, "agent-" + config.agentId())),
-                new StringSerializer(), new ByteArraySerializer());
+        this.producer = KafkaClients.producer(config);
         this.outbox = new EventOutbox(config.stateDir().resolve("outbox"), producer);
-        this.consumer = new KafkaConsumer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
-                ConsumerConfig.GROUP_ID_CONFIG, "agent-" + config.agentId().replace('/', '_'),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
-                new StringDeserializer(), new ByteArrayDeserializer());
-        this.loop = new Thread(this::run, "agent-commands");
+        this.consumer = KafkaClients.consumer(config);
+        this.loop = new CommandLoop(consumer, config.agentId(), this::handle);
     }
 
     /** Registers, finishes a change a previous run left in flight, starts heartbeats and the command loop. */
@@ -114,13 +79,9 @@ public final class Agent implements AutoCloseable {
         recoverInterruptedChange();
         int partitions = consumer.partitionsFor(Topics.COMMANDS).size();
         TopicPartition mine = new TopicPartition(Topics.COMMANDS, partitionOf(config.agentId(), partitions));
-        consumer.assign(List.of(mine));
         register();
-        long period = Math.max(1, config.heartbeat().toMillis());
-        heartbeats.scheduleWithFixedDelay(this::heartbeat,
-                ThreadLocalRandom.current().nextLong(period / 5 + 1), period + ThreadLocalRandom.current().nextLong(period / 5 + 1),
-                TimeUnit.MILLISECONDS);
-        loop.start();
+        heartbeats.start(config.heartbeat(), this::heartbeat);
+        loop.start(mine);
         LOG.info("agent " + config.agentId() + " reading " + mine);
         return this;
     }
@@ -131,22 +92,15 @@ public final class Agent implements AutoCloseable {
             return;
         }
         LOG.warning("a change was in flight when the agent stopped: " + change.get());
-        DistroOps.Steps steps = (step, done, total, message) -> send(seq -> new CommandProgress(config.agentId(),
-                seq, change.get().commandId(), step, done, total, message));
-        DistroOps.Outcome outcome;
-        try {
-            outcome = ops.recover(change.get(), steps);
-        } catch (Exception e) {
-            outcome = new DistroOps.Outcome(CommandOutcome.ROLLBACK_FAILED, "AGENT_RESTARTED",
-                    "recovery after restart failed: " + e.getMessage(), safeHealth(change.get().distro()), null,
-                    List.of(), null);
-        }
-        CommandResult result = new CommandResult(config.agentId(), 0, change.get().commandId(),
-                EventType.UPGRADE_COMMAND.ceType(), outcome.outcome(), outcome.reason(), outcome.message(),
-                outcome.health(), outcome.failedGeneration(), outcome.failedUnits(), outcome.logTail());
+        CommandResult result = dispatcher.recovered(change.get(), progressOf(change.get().commandId()));
         state.saveResult(result);
         state.endChange();
         send(result::withSequence);
+    }
+
+    private Steps progressOf(String commandId) {
+        return (step, done, total, message) -> send(seq -> new CommandProgress(config.agentId(), seq, commandId, step,
+                done, total, message));
     }
 
     /** The partition the default partitioner gives a key: murmur2, positive, modulo the partition count. */
@@ -155,49 +109,13 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Reads this agent's partition for as long as the agent runs. A broker that stays away longer than the client's
-     * timeouts makes {@code poll} or {@code commitSync} throw: the loop waits and carries on, seeking back to the
-     * first record whose offset was not committed, so a command is neither lost nor (thanks to the stored results)
-     * executed twice.
+     * One record of this agent's key. A command whose handling fails unexpectedly (a defect, not the broker) is
+     * dead-lettered as PROCESSING_FAILED and the loop goes on: no command can stop the agent, none is retried for ever.
      */
-    private void run() {
+    void handle(ConsumerRecord<String, byte[]> record) {
         try {
-            while (running.get()) {
-                try {
-                    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                        if (config.agentId().equals(record.key())) {
-                            handleOrSetAside(record);
-                        }
-                        consumer.commitSync(Map.of(new TopicPartition(record.topic(), record.partition()),
-                                new OffsetAndMetadata(record.offset() + 1)));
-                    }
-                } catch (WakeupException e) {
-                    throw e;
-                } catch (KafkaException e) {
-                    LOG.log(Level.WARNING, "broker unreachable for commands, retrying: " + e.getMessage());
-                    rewindToCommitted();
-                    pause(Duration.ofSeconds(5));
-                }
-            }
-        } catch (WakeupException e) {
-            if (running.get()) {
-                LOG.log(Level.SEVERE, "unexpected wakeup", e);
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "command loop stopped", e);
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    /**
-     * A command whose handling fails unexpectedly (a defect, not the broker) is dead-lettered as PROCESSING_FAILED
-     * and the loop goes on: no command can stop the agent, and none is retried for ever.
-     */
-    private void handleOrSetAside(ConsumerRecord<String, byte[]> record) {
-        try {
-            handle(record);
-        } catch (KafkaException e) { // the broker (WakeupException included): the loop above deals with it
+            handleCommand(record);
+        } catch (org.apache.kafka.common.KafkaException e) { // the broker: the command loop deals with it
             throw e;
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "command at " + record.topic() + "-" + record.partition() + "@" + record.offset()
@@ -206,30 +124,7 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** After a failed commit, the records after the last committed offset are read again (results are stored). */
-    private void rewindToCommitted() {
-        try {
-            for (TopicPartition partition : consumer.assignment()) {
-                OffsetAndMetadata committed = consumer.committed(java.util.Set.of(partition)).get(partition);
-                if (committed != null) {
-                    consumer.seek(partition, committed.offset());
-                }
-            }
-        } catch (KafkaException e) {
-            // still unreachable: the position stays where it was; a command read twice is answered from its result
-        }
-    }
-
-    private void pause(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running.set(false);
-        }
-    }
-
-    void handle(ConsumerRecord<String, byte[]> record) {
+    private void handleCommand(ConsumerRecord<String, byte[]> record) {
         var decoded = decoder.accept(record, this::deadLetter);
         if (decoded.isEmpty()) {
             return;
@@ -247,7 +142,7 @@ public final class Agent implements AutoCloseable {
             send(previous.get()::withSequence);
             return;
         }
-        CommandResult result = execute(command);
+        CommandResult result = dispatcher.execute(command, progressOf(command.commandId()));
         state.saveResult(result);
         state.endChange();
         send(result::withSequence);
@@ -257,62 +152,9 @@ public final class Agent implements AutoCloseable {
         register();
     }
 
-    private CommandResult execute(AgentCommand command) {
-        String type = EventType.of(command).ceType();
-        if (command.deadline() != null && clock.instant().isAfter(command.deadline())) {
-            return result(command, type, new DistroOps.Outcome(CommandOutcome.REFUSED, "DEADLINE_PASSED",
-                    "received after its deadline " + command.deadline(), null, null, List.of(), null));
-        }
-        DistroOps.Steps steps = (step, done, total, message) ->
-                send(seq -> new CommandProgress(config.agentId(), seq, command.commandId(), step, done, total, message));
-        try {
-            DistroOps.Outcome outcome;
-            if (command instanceof InstallCommand install) {
-                outcome = ops.install(install, steps);
-            } else if (command instanceof UpgradeCommand upgrade) {
-                outcome = ops.upgrade(upgrade, steps);
-            } else if (command instanceof BackupCommand backup) {
-                outcome = ops.backup(backup, steps);
-            } else if (command instanceof RollbackCommand rollback) {
-                outcome = ops.rollback(rollback, steps);
-            } else if (command instanceof HealthCheckCommand) {
-                Health health = ops.health(command.distroName());
-                outcome = DistroOps.Outcome.of(health.healthy() ? CommandOutcome.SUCCEEDED : CommandOutcome.FAILED,
-                        health.healthy() ? null : "UNHEALTHY", "system is " + health.systemState(), health);
-            } else {
-                outcome = new DistroOps.Outcome(CommandOutcome.REFUSED, "UNSUPPORTED_COMMAND",
-                        type + " is not supported by agent " + VERSION, null, null, List.of(), null);
-            }
-            return result(command, type, outcome);
-        } catch (WslException e) {
-            return result(command, type, new DistroOps.Outcome(CommandOutcome.FAILED,
-                    e.kind() == WslException.Kind.TIMEOUT ? "WSL_TIMEOUT" : "WSL_" + e.kind(), e.getMessage(),
-                    safeHealth(command.distroName()), null, List.of(), null));
-        } catch (Exception e) {
-            LOG.log(Level.WARNING, "command " + command.commandId() + " failed", e);
-            return result(command, type, new DistroOps.Outcome(CommandOutcome.FAILED, "AGENT_ERROR",
-                    e.getClass().getSimpleName() + ": " + e.getMessage(), safeHealth(command.distroName()), null,
-                    List.of(), null));
-        }
-    }
-
-    private Health safeHealth(String distro) {
-        try {
-            return ops.health(distro);
-        } catch (Exception e) {
-            return null;
-        }
-    }
-
-    private CommandResult result(AgentCommand command, String type, DistroOps.Outcome o) {
-        // the sequence number is given when it is sent (see send)
-        return new CommandResult(config.agentId(), 0, command.commandId(), type, o.outcome(),
-                o.reason(), o.message(), o.health(), o.failedGeneration(), o.failedUnits(), o.logTail());
-    }
-
     private void register() {
         try {
-            Inventory inventory = ops.inventory(); // slow (wsl.exe calls): taken before a sequence number is
+            Inventory inventory = distro.inventory.take(); // slow (wsl.exe calls): taken before a sequence number is
             send(seq -> new AgentRegistered(config.agentId(), seq, VERSION, inventory));
         } catch (Exception e) {
             LOG.log(Level.WARNING, "could not take the inventory", e);
@@ -320,12 +162,8 @@ public final class Agent implements AutoCloseable {
     }
 
     private void heartbeat() {
-        try {
-            Health health = lastHealth.get();
-            send(seq -> new AgentHeartbeat(config.agentId(), seq, health));
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "heartbeat failed", e);
-        }
+        Health health = lastHealth.get();
+        send(seq -> new AgentHeartbeat(config.agentId(), seq, health));
     }
 
     /**
@@ -354,14 +192,8 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void close() {
-        running.set(false);
-        heartbeats.shutdownNow();
-        consumer.wakeup();
-        try {
-            loop.join(15_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        heartbeats.close();
+        loop.close();
         outbox.close();
         producer.close(Duration.ofSeconds(5));
     }

@@ -9,7 +9,10 @@ import io.wslfleet.protocol.events.AgentId;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
 
 /**
- * The agent's configuration, from environment variables:
+ * The agent's configuration: a machine-wide file {@code %ProgramData%\\WslFleet\\agent.properties} (or the file
+ * {@code FLEET_AGENT_CONFIG} names) whose keys are the environment variables' names, and the environment variables,
+ * which override the file. Per-user state goes to {@code %LOCALAPPDATA%\\WslFleet} unless
+ * {@code FLEET_AGENT_STATE_DIR} says otherwise. The settings:
  * {@code FLEET_KAFKA_BOOTSTRAP}, {@code FLEET_AGENT_MACHINE_ID}, {@code FLEET_AGENT_WINDOWS_USER}, {@code FLEET_WSL_PATH},
  * {@code FLEET_TRUSTED_KEYS} ({@code keyId=base64,...}), {@code FLEET_AGENT_STATE_DIR}, {@code FLEET_AGENT_LABELS}
  * ({@code ring=canary,team=x}), {@code FLEET_HEARTBEAT_SECONDS} (60), {@code FLEET_DISTRO_NAME} (NixOS),
@@ -25,6 +28,40 @@ public record AgentConfig(String kafkaBootstrap, String machineId, String window
         return AgentId.of(machineId, windowsUser);
     }
 
+    /** The file's settings overlaid with the environment's. */
+    public static AgentConfig load(Map<String, String> env) {
+        return fromEnv(merged(env));
+    }
+
+    static Map<String, String> merged(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>();
+        Path file = configFile(env);
+        if (file != null && java.nio.file.Files.isRegularFile(file)) {
+            java.util.Properties p = new java.util.Properties();
+            try (var in = java.nio.file.Files.newBufferedReader(file, java.nio.charset.StandardCharsets.UTF_8)) {
+                p.load(in);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + file, e);
+            }
+            p.stringPropertyNames().forEach(k -> all.put(k, p.getProperty(k).trim()));
+        }
+        all.putAll(env);
+        return all;
+    }
+
+    static Path configFile(Map<String, String> env) {
+        if (env.get("FLEET_AGENT_CONFIG") != null) {
+            return Path.of(env.get("FLEET_AGENT_CONFIG"));
+        }
+        String programData = env.get("ProgramData") != null ? env.get("ProgramData") : env.get("PROGRAMDATA");
+        return programData == null ? null : Path.of(programData, "WslFleet", "agent.properties");
+    }
+
+    static Path defaultStateDir(Map<String, String> env) {
+        String local = env.get("LOCALAPPDATA");
+        return local == null ? Path.of("wsl-fleet-agent") : Path.of(local, "WslFleet");
+    }
+
     public static AgentConfig fromEnv(Map<String, String> env) {
         String machine = require(env, "FLEET_AGENT_MACHINE_ID",
                 env.getOrDefault("COMPUTERNAME", env.getOrDefault("HOSTNAME", null)));
@@ -34,7 +71,7 @@ public record AgentConfig(String kafkaBootstrap, String machineId, String window
                 machine, user,
                 Path.of(env.getOrDefault("FLEET_WSL_PATH", "C:\\Windows\\System32\\wsl.exe")),
                 require(env, "FLEET_TRUSTED_KEYS", null),
-                Path.of(env.getOrDefault("FLEET_AGENT_STATE_DIR", "wsl-fleet-agent")),
+                env.containsKey("FLEET_AGENT_STATE_DIR") ? Path.of(env.get("FLEET_AGENT_STATE_DIR")) : defaultStateDir(env),
                 parseLabels(env.getOrDefault("FLEET_AGENT_LABELS", "")),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_HEARTBEAT_SECONDS", "60"))),
                 env.getOrDefault("FLEET_DISTRO_NAME", "NixOS"),

@@ -79,7 +79,24 @@ public final class AgentState {
      * A change to the distro in progress: written before the system profile is repointed, removed once the
      * command's result is stored. Found at start, it means the agent died in between.
      */
-    public record InFlight(String commandId, String distro, Integer previousGeneration, String expectedSystemPath) {
+    public record InFlight(String commandId, String distro, Integer previousGeneration, String expectedSystemPath,
+                           Integer newGeneration, String mode, String backup) {
+
+        static InFlight inPlace(String commandId, String distro, Integer previous, String expected) {
+            return new InFlight(commandId, distro, previous, expected, null, "IN_PLACE", null);
+        }
+
+        static InFlight reimport(String commandId, String distro, String expected, java.nio.file.Path backup) {
+            return new InFlight(commandId, distro, null, expected, null, "REIMPORT", backup.toString());
+        }
+
+        InFlight withNewGeneration(Integer generation) {
+            return new InFlight(commandId, distro, previousGeneration, expectedSystemPath, generation, mode, backup);
+        }
+
+        boolean isReimport() {
+            return "REIMPORT".equals(mode);
+        }
     }
 
     public void beginChange(InFlight change) {
@@ -108,6 +125,10 @@ public final class AgentState {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    public Path backups() {
+        return dir.resolve("backups");
     }
 
     public Path staging() {

@@ -16,26 +16,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The one way the agent calls {@code wsl.exe}. Every call sets {@code WSL_UTF8=1} and still decodes UTF-16LE when
+ * The one way the agent runs {@code wsl.exe}. Every call sets {@code WSL_UTF8=1} and still decodes UTF-16LE when
  * it comes (older WSL ignores the variable), turns CRLF into LF, reads wsl.exe's own errors from stdout
- * ({@code Error code: Wsl/...} → {@link WslException.Kind}), tells wsl.exe's own failure (exit -1 with an error code)
- * from a Linux command's exit code, and has a timeout after which the whole process tree is killed; a timed-out call
- * is escalated with {@code wsl --shutdown --force}.
+ * ({@code Error code: Wsl/...} → {@link WslException.Kind}). A wsl.exe-level call that exits non-zero has failed even
+ * without a code line (usage errors and options an older WSL lacks print none: WslClient.cpp returns -1).
+ * Linux commands go through {@code -e} (exec, no shell: WslClient.cpp's WslMain splits the rest with
+ * CommandLineToArgvW), so a Windows path arrives with its backslashes; after {@code --} the distro's shell would
+ * parse the line again. Every call has a timeout; a timed-out call is ended step by step (see {@link #escalate}).
  */
-public final class WslDriver {
+public final class WslDriver implements Wsl {
 
     private static final Logger LOG = Logger.getLogger(WslDriver.class.getName());
     private static final Pattern ERROR_CODE = Pattern.compile("(?m)^Error code:\\s*(\\S+)\\s*$");
     private static final Pattern VERSION = Pattern.compile("(?m)^WSL[^:\\n]*:\\s*(\\d+(?:\\.\\d+)+)");
-    private static final Pattern KERNEL = Pattern.compile("(?m)^Kernel[^:\\n]*:\\s*(\\S+)");
-
-    /** A finished call: exit status, decoded stdout and stderr. */
-    public record Result(int exitCode, String stdout, String stderr) {
-    }
-
-    /** A row of {@code wsl -l -v}. */
-    public record Distro(String name, String state, int version, boolean isDefault) {
-    }
+    /** How long a step of the escalation waits for wsl.exe: at most 10 s, less when the call's own timeout is. */
+    private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path wslExe;
     private final Duration defaultTimeout;
@@ -45,55 +40,65 @@ public final class WslDriver {
         this.defaultTimeout = defaultTimeout;
     }
 
-    /** Runs wsl.exe; throws when wsl.exe itself failed (its error code on stdout) or timed out. */
+    /** Runs wsl.exe itself; throws when it failed (its error code, or a non-zero exit without one) or timed out. */
+    @Override
     public Result call(Duration timeout, String... args) throws WslException {
-        Result r = raw(timeout, args);
-        Matcher m = ERROR_CODE.matcher(r.stdout());
-        if (m.find()) {
-            String code = m.group(1);
-            String message = r.stdout().substring(0, m.start()).trim();
-            throw new WslException(WslException.Kind.of(code), code, message.isEmpty() ? code : message);
+        Result r = run(null, timeout, List.of(args));
+        if (r.exitCode() != 0) {
+            String message = r.stdout().trim();
+            throw new WslException(WslException.Kind.NO_ERROR_CODE, null, "wsl.exe " + String.join(" ", args)
+                    + " exited " + r.exitCode() + (message.isEmpty() ? "" : ": " + firstLine(message)));
         }
         return r;
     }
 
+    @Override
     public Result call(String... args) throws WslException {
         return call(defaultTimeout, args);
     }
 
-    /** Runs a command in a distro as root; the Linux command's exit code is in the result. */
+    @Override
     public Result exec(String distro, Duration timeout, String... command) throws WslException {
-        List<String> args = new ArrayList<>(List.of("-d", distro, "-u", "root", "--"));
-        args.addAll(List.of(command));
-        return call(timeout, args.toArray(String[]::new));
+        return run(distro, timeout, linuxCommand(List.of("-d", distro, "-u", "root"), command));
     }
 
-    /** Runs a command in WSL's system distro, where the distro's root is {@code /mnt/wslg/distro}. */
+    @Override
     public Result execSystem(String distro, Duration timeout, String... command) throws WslException {
-        List<String> args = new ArrayList<>(List.of("-d", distro, "--system", "--user", "root", "--"));
-        args.addAll(List.of(command));
-        return call(timeout, args.toArray(String[]::new));
+        return run(distro, timeout, linuxCommand(List.of("-d", distro, "--system", "--user", "root"), command));
     }
 
-    /** {@code wsl --version}; empty on inbox WSL, where the option does not exist. */
+    /**
+     * The one place a Linux command line is made: {@code -e} and the arguments as they are. Not {@code --}: the
+     * shell behind it would strip backslashes and split at spaces. Not {@code -e --}: that execs a program named
+     * {@code --}.
+     */
+    static List<String> linuxCommand(List<String> options, String... command) {
+        List<String> args = new ArrayList<>(options);
+        args.add("-e");
+        args.addAll(List.of(command));
+        return args;
+    }
+
+    @Override
     public Optional<String> wslVersion() throws WslException {
         try {
             Matcher m = VERSION.matcher(call("--version").stdout());
             return m.find() ? Optional.of(m.group(1)) : Optional.empty();
         } catch (WslException e) {
-            if (e.kind() == WslException.Kind.INVALID_ARGUMENT || e.kind() == WslException.Kind.OTHER) {
+            if (e.kind() == WslException.Kind.NO_ERROR_CODE || e.kind() == WslException.Kind.INVALID_ARGUMENT
+                    || e.kind() == WslException.Kind.OTHER) {
                 return Optional.empty();
             }
             throw e;
         }
     }
 
-    public Optional<String> kernelVersion() {
+    @Override
+    public String versionText() {
         try {
-            Matcher m = KERNEL.matcher(call("--version").stdout());
-            return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+            return call("--version").stdout();
         } catch (WslException e) {
-            return Optional.empty();
+            return "";
         }
     }
 
@@ -101,6 +106,7 @@ public final class WslDriver {
      * The registered distros. Names come from {@code wsl -l -q} (no localised text); state, version and the default
      * marker from {@code wsl -l -v} by column position, which is stable across languages.
      */
+    @Override
     public List<Distro> distros() throws WslException {
         List<String> names = new ArrayList<>();
         for (String line : call("-l", "-q").stdout().split("\n")) {
@@ -128,15 +134,55 @@ public final class WslDriver {
         return distros;
     }
 
-    public Optional<Distro> distro(String name) throws WslException {
-        return distros().stream().filter(d -> d.name().equalsIgnoreCase(name)).findFirst();
+    /** Runs wsl.exe; wsl.exe's code line throws, a Linux exit code is returned; a timeout is escalated. */
+    private Result run(String distro, Duration timeout, List<String> args) throws WslException {
+        Result r = once(timeout, args);
+        if (r == null) {
+            String step = escalate(distro, timeout.compareTo(MAX_PROBE_TIMEOUT) < 0 ? timeout : MAX_PROBE_TIMEOUT);
+            LOG.warning("wsl.exe " + String.join(" ", args) + " timed out after " + timeout.toSeconds() + " s; " + step);
+            throw new WslException(WslException.Kind.TIMEOUT, null, "wsl.exe " + String.join(" ", args)
+                    + " did not finish within " + timeout.toSeconds() + " s; " + step);
+        }
+        Matcher m = ERROR_CODE.matcher(r.stdout());
+        if (m.find()) {
+            String code = m.group(1);
+            String message = r.stdout().substring(0, m.start()).trim();
+            throw new WslException(WslException.Kind.of(code), code, message.isEmpty() ? code : message);
+        }
+        return r;
     }
 
-    /** Runs wsl.exe and returns whatever it did; only a timeout throws. */
-    Result raw(Duration timeout, String... args) throws WslException {
+    /**
+     * After a call timed out and its process tree was killed, each step only when the one before did not bring
+     * WSL back (a quick command answers): the killed call was enough; {@code wsl --terminate} the distro (ends
+     * what is stuck inside it, other distros keep running); only then {@code wsl --shutdown --force}, which stops
+     * every distro of the user. Returns which step was needed, for the report.
+     */
+    private String escalate(String distro, Duration probe) throws WslException {
+        if (answers(distro, probe)) {
+            return "killing the call was enough";
+        }
+        if (distro != null) {
+            once(probe, List.of("--terminate", distro));
+            if (answers(distro, probe)) {
+                return "it took wsl --terminate " + distro;
+            }
+        }
+        once(MAX_PROBE_TIMEOUT.multipliedBy(3), List.of("--shutdown", "--force"));
+        return "it took wsl --shutdown --force (every distro of the user stopped)";
+    }
+
+    private boolean answers(String distro, Duration probe) throws WslException {
+        Result r = once(probe, distro == null ? List.of("-l", "-q")
+                : linuxCommand(List.of("-d", distro, "-u", "root"), "true"));
+        return r != null && (distro == null || r.exitCode() == 0);
+    }
+
+    /** One wsl.exe process; null when it did not finish in time (then its process tree is killed). */
+    private Result once(Duration timeout, List<String> args) throws WslException {
         List<String> command = new ArrayList<>();
         command.add(wslExe.toString());
-        command.addAll(List.of(args));
+        command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("WSL_UTF8", "1");
         Process process;
@@ -155,11 +201,7 @@ public final class WslDriver {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 killTree(process);
-                LOG.warning("wsl.exe " + String.join(" ", args) + " timed out after " + timeout.toSeconds()
-                        + " s: killed; escalating with wsl --shutdown --force");
-                escalate();
-                throw new WslException(WslException.Kind.TIMEOUT, null,
-                        "wsl.exe " + String.join(" ", args) + " did not finish within " + timeout.toSeconds() + " s");
+                return null;
             }
             return new Result(process.exitValue(), decode(out.get(5, TimeUnit.SECONDS)), decode(err.get(5, TimeUnit.SECONDS)));
         } catch (InterruptedException e) {
@@ -171,17 +213,9 @@ public final class WslDriver {
         }
     }
 
-    private void escalate() {
-        try {
-            Process p = new ProcessBuilder(wslExe.toString(), "--shutdown", "--force").start();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                killTree(p);
-            }
-        } catch (IOException e) {
-            LOG.warning("wsl --shutdown --force failed: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
     }
 
     private static void killTree(Process process) {

@@ -6,7 +6,10 @@ public class WslException extends Exception {
     /** The failures an agent acts on differently, mapped from wsl.exe's {@code Error code: Wsl/...} line. */
     public enum Kind {
         DISTRO_NOT_FOUND, NAME_EXISTS, IMPORT_FAILED, NOT_STOPPED, SERVICE_UNAVAILABLE, ACCESS_DENIED,
-        LOCAL_SYSTEM_NOT_SUPPORTED, DISK_CORRUPTED, DISK_FULL, DISTRO_WONT_START, INVALID_ARGUMENT, TIMEOUT, OTHER;
+        LOCAL_SYSTEM_NOT_SUPPORTED, DISK_CORRUPTED, DISK_FULL, DISTRO_WONT_START, INVALID_ARGUMENT,
+        /** wsl.exe exited non-zero with no {@code Error code:} line: a usage error or an option this WSL lacks. */
+        NO_ERROR_CODE,
+        TIMEOUT, OTHER;
 
         static Kind of(String errorCode) {
             if (errorCode == null) {
@@ -30,7 +33,8 @@ public class WslException extends Exception {
             if (errorCode.contains("WSL_E_LOCAL_SYSTEM_NOT_SUPPORTED")) {
                 return LOCAL_SYSTEM_NOT_SUPPORTED;
             }
-            if (errorCode.contains("ERROR_DISK_FULL")) {
+            // WSL prints a code it has no name for as the HRESULT: 0x80070070 is HRESULT_FROM_WIN32(ERROR_DISK_FULL)
+            if (errorCode.contains("ERROR_DISK_FULL") || errorCode.toLowerCase().endsWith("/0x80070070")) {
                 return DISK_FULL;
             }
             if (errorCode.contains("DISK_CORRUPTED") || errorCode.contains("ERROR_FILE_CORRUPT")) {

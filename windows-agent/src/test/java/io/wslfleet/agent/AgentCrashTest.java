@@ -38,18 +38,14 @@ class AgentCrashTest extends AgentTestSupport {
 
     private void killDuringActivation(String machine, Path wslState, String commandId) throws Exception {
         await(CommandProgress.class, p -> p.commandId().equals(commandId) && p.step().equals("ACTIVATING"));
-        Path profile = wslState.resolve("distros/NixOS/rootfs/nix/var/nix/profiles/system");
-        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String before = Files.readSymbolicLink(profile).toString();
-        while (Files.readSymbolicLink(profile).toString().equals(before) && System.nanoTime() < until) {
-            Thread.sleep(50);
-        }
-        assertThat(Files.readSymbolicLink(profile).toString()).as("profile repointed").isNotEqualTo(before);
-        Thread.sleep(500); // now hanging in switch-to-configuration
+        // the profile was repointed (nix-env --set) and the agent now hangs in switch-to-configuration boot
+        awaitStandInCall(wslState, "boot");
+        assertThat(profileLink(wslState)).as("profile repointed").isNotEqualTo("system-1-link");
         agent.descendants().forEach(ProcessHandle::destroyForcibly);
         agent.destroyForcibly();
         assertThat(agent.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         StandInFaults.clear(wslState, StandInFaults.HANG);
+        StandInFaults.clear(wslState, StandInFaults.HANGING);
     }
 
     @Test
@@ -85,19 +81,6 @@ class AgentCrashTest extends AgentTestSupport {
         assertThat(back.health().systemState()).isEqualTo("running");
         List<CommandResult> all = events(CommandResult.class, r -> r.commandId().equals("cmd-k3"));
         assertThat(all).allSatisfy(r -> assertThat(r.outcome()).isEqualTo(CommandOutcome.ROLLED_BACK));
-    }
-
-    /** Waits until the stand-in hangs in a wsl.exe call with this argument (it says so in faults/hanging). */
-    private static void awaitStandInCall(Path wslState, String argument) throws Exception {
-        Path hanging = wslState.resolve("faults").resolve(StandInFaults.HANGING);
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < until) {
-            if (Files.exists(hanging) && List.of(Files.readString(hanging).trim().split(" ")).contains(argument)) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the stand-in never hung in a call with " + argument);
     }
 
     @org.junit.jupiter.params.ParameterizedTest(name = "killed while running {0}")

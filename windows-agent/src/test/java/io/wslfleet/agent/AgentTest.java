@@ -131,55 +131,56 @@ class AgentTest extends AgentTestSupport {
                 .contains(id);
     }
 
-    @Test
-    void upgradesInPlaceKeepingHomeAndRollsBackByItselfWhenTheNewGenerationFails() throws Exception {
-        Path wslState = tmp.resolve("ws-d-wsl");
-        Agent agent = agent("ws-d", wslState);
+    private static String installedWithHome(Agent agent, Path wslState, String commandId) throws Exception {
         String id = agent.config().agentId();
-        send(new InstallCommand("cmd-d1", id, "NixOS", release, Instant.now().plusSeconds(300)));
-        assertThat(await(CommandResult.class, r -> r.commandId().equals("cmd-d1")).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
-        Path home = wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt");
-        Files.writeString(home, "work in progress");
+        send(new InstallCommand(commandId, id, "NixOS", release, Instant.now().plusSeconds(300)));
+        assertThat(await(CommandResult.class, r -> r.commandId().equals(commandId)).outcome()).isEqualTo(CommandOutcome.SUCCEEDED);
+        Files.writeString(wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt"), "work in progress");
+        return id;
+    }
 
-        // a healthy release becomes generation 2; /home is untouched
+    @Test
+    void upgradesInPlaceToANewGenerationKeepingHome() throws Exception {
+        Path wslState = tmp.resolve("ws-d-wsl");
+        String id = installedWithHome(agent("ws-d", wslState), wslState, "cmd-d1");
         ReleaseRef v2 = publish(store, "25.05.3", DemoRoot.Fault.NONE);
         send(new UpgradeCommand("cmd-d2", id, "NixOS", v2, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
         CommandResult up = await(CommandResult.class, r -> r.commandId().equals("cmd-d2"));
         assertThat(up.outcome()).as(up.message()).isEqualTo(CommandOutcome.SUCCEEDED);
         assertThat(up.health().generation()).isEqualTo(2);
         assertThat(up.health().systemPath()).isEqualTo(v2.systemPath());
-        assertThat(Files.readString(home)).isEqualTo("work in progress");
+        assertThat(Files.readString(wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt"))).isEqualTo("work in progress");
+    }
 
-        // a release whose activation leaves failed units: the agent rolls back to generation 2 by itself
+    @Test
+    void rollsBackByItselfWhenTheNewGenerationComesUpDegraded() throws Exception {
+        Path wslState = tmp.resolve("ws-d3-wsl");
+        String id = installedWithHome(agent("ws-d3", wslState), wslState, "cmd-d31");
         ReleaseRef v3 = publish(store, "25.05.4", DemoRoot.Fault.DEGRADED);
         send(new UpgradeCommand("cmd-d3", id, "NixOS", v3, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
         CommandResult degraded = await(CommandResult.class, r -> r.commandId().equals("cmd-d3"));
         assertThat(degraded.outcome()).as(degraded.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
         assertThat(degraded.reason()).isEqualTo("ACTIVATION_FAILED");
-        assertThat(degraded.failedGeneration()).isEqualTo(3);
+        assertThat(degraded.failedGeneration()).isEqualTo(2);
         assertThat(degraded.failedUnits()).containsExactly("nix-daemon.service", "home-manager-nixos.service");
         assertThat(degraded.health().systemState()).isEqualTo("running");
-        assertThat(degraded.health().generation()).isEqualTo(2);
-        assertThat(degraded.health().systemPath()).isEqualTo(v2.systemPath());
+        assertThat(degraded.health().generation()).isEqualTo(1);
+        assertThat(degraded.health().systemPath()).isEqualTo(release.systemPath());
+    }
 
-        // a release that does not boot at all: rolled back through the recovery shell
-        ReleaseRef v35 = publish(store, "25.05.45", DemoRoot.Fault.NO_BOOT);
-        send(new UpgradeCommand("cmd-d35", id, "NixOS", v35, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
-        CommandResult recovered = await(CommandResult.class, r -> r.commandId().equals("cmd-d35"));
-        assertThat(recovered.outcome()).as(recovered.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
-        assertThat(recovered.message()).contains("through the recovery shell");
-        assertThat(recovered.health().systemPath()).isEqualTo(v2.systemPath());
-
-        // the same, with the recovery shell broken (#1042): repointed from the system distro
+    @Test
+    void whenTheRecoveryShellIsBrokenTheProfileIsRepointedFromTheSystemDistro() throws Exception {
+        Path wslState = tmp.resolve("ws-d4-wsl");
+        String id = installedWithHome(agent("ws-d4", wslState), wslState, "cmd-d41");
         io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.RECOVERY_BAD_INTERPRETER, "");
         ReleaseRef v4 = publish(store, "25.05.5", DemoRoot.Fault.NO_BOOT);
         send(new UpgradeCommand("cmd-d4", id, "NixOS", v4, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
         CommandResult noBoot = await(CommandResult.class, r -> r.commandId().equals("cmd-d4"));
         assertThat(noBoot.outcome()).as(noBoot.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
         assertThat(noBoot.message()).contains("repointing the profile").contains("bad interpreter");
-        assertThat(noBoot.health().systemPath()).isEqualTo(v2.systemPath());
-        assertThat(noBoot.health().generation()).isEqualTo(2);
-        assertThat(Files.readString(home)).isEqualTo("work in progress");
+        assertThat(noBoot.health().systemPath()).isEqualTo(release.systemPath());
+        assertThat(noBoot.health().generation()).isEqualTo(1);
+        assertThat(Files.readString(wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt"))).isEqualTo("work in progress");
     }
 
     @Test

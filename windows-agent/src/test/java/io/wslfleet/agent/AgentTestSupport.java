@@ -138,8 +138,7 @@ abstract class AgentTestSupport {
 
     static Agent agent(String machine, Path wslState, Map<String, String> extra) throws Exception {
         Path wsl = StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState);
-        Map<String, String> env = new java.util.HashMap<>(extra);
-        env.putAll(kafka.apply(KafkaRole.AGENT));
+        Map<String, String> env = new java.util.HashMap<>(kafka.apply(KafkaRole.AGENT));
         env.putAll(Map.of(
                 "FLEET_AGENT_MACHINE_ID", machine,
                 "FLEET_AGENT_WINDOWS_USER", "Dev",
@@ -148,6 +147,7 @@ abstract class AgentTestSupport {
                 "FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString(),
                 "FLEET_AGENT_LABELS", "ring=canary",
                 "FLEET_HEARTBEAT_SECONDS", "30"));
+        env.putAll(extra);
         AgentConfig config = AgentConfig.fromEnv(env);
         Agent agent = new Agent(config).start();
         agents.add(agent);
@@ -196,6 +196,31 @@ abstract class AgentTestSupport {
             consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
         }
         throw new AssertionError("no " + type.getSimpleName() + " matching; seen " + seen.size() + " records");
+    }
+
+    /** Runs the stand-in wsl.exe on a state directory, as a user at the console would; returns its decoded stdout. */
+    static String wsl(Path wslState, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(StandInLauncher.install(tmp.resolve("probe-bin"), wslState).toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("WSL_UTF8", "1");
+        Process p = pb.start();
+        String out = WslDriver.decode(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
+    }
+
+    /** Waits until the stand-in hangs in a wsl.exe call with this argument (it says so in faults/hanging). */
+    static void awaitStandInCall(Path wslState, String argument) throws Exception {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            Path hanging = wslState.resolve("faults").resolve(io.wslfleet.wslstandin.StandInFaults.HANGING);
+            return Files.exists(hanging) && List.of(Files.readString(hanging).trim().split(" ")).contains(argument);
+        });
+    }
+
+    static String profileLink(Path wslState) throws Exception {
+        return Files.readSymbolicLink(wslState.resolve("distros/NixOS/rootfs/nix/var/nix/profiles/system")).toString();
     }
 
     static String distrosOf(Path wslState) throws Exception {

@@ -51,10 +51,10 @@ class WslDriverTest {
     void inboxWslWithoutVersionOptionCountsAsOld() throws Exception {
         StandInFaults.inject(state, StandInFaults.INBOX, "");
         assertThat(wsl.wslVersion()).isEmpty();
-        assertThat(DistroOps.atLeast244("2.4.4")).isTrue();
-        assertThat(DistroOps.atLeast244("2.4.3.0")).isFalse();
-        assertThat(DistroOps.atLeast244("2.5.9.0")).isTrue();
-        assertThat(DistroOps.atLeast244("1.2.5")).isFalse();
+        assertThat(Installer.atLeast244("2.4.4")).isTrue();
+        assertThat(Installer.atLeast244("2.4.3.0")).isFalse();
+        assertThat(Installer.atLeast244("2.5.9.0")).isTrue();
+        assertThat(Installer.atLeast244("1.2.5")).isFalse();
     }
 
     @Test
@@ -82,5 +82,77 @@ class WslDriverTest {
         assertThat(hanging).contains("--version");
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                 .as("the hanging stand-in process was killed").isFalse();
+    }
+
+    private String stateOf(String distro) throws Exception {
+        return wsl.call("-l", "-v").stdout().lines().filter(l -> l.substring(2).trim().startsWith(distro + " "))
+                .map(l -> l.substring(2).trim().split("\\s+")[1]).findFirst().orElse("absent");
+    }
+
+    /** Two distros, both running: NixOS, which will hang, and the user's Ubuntu, which must survive. */
+    private void twoRunningDistros() throws Exception {
+        Path image = tmp.resolve("image.tar");
+        try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+                java.nio.file.Files.newOutputStream(image))) {
+            var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("./etc/");
+            out.putArchiveEntry(e);
+            out.closeArchiveEntry();
+        }
+        for (String name : new String[] {"NixOS", "Ubuntu"}) {
+            wsl.call("--import", name, tmp.resolve(name).toString(), image.toString(), "--version", "2");
+            wsl.exec(name, Duration.ofSeconds(20), "true");
+        }
+        assertThat(stateOf("Ubuntu")).isEqualTo("Running");
+    }
+
+    private String callsAfterSetUp() throws Exception {
+        return java.nio.file.Files.readString(state.resolve("calls.log"));
+    }
+
+    @Test
+    void aCallStuckByItselfIsEndedByKillingItAndNoDistroIsStopped() throws Exception {
+        twoRunningDistros();
+        StandInFaults.inject(state, StandInFaults.HANG, "is-system-running");
+        assertThatThrownBy(() -> wsl.exec("NixOS", Duration.ofSeconds(3), "systemctl", "is-system-running"))
+                .satisfies(e -> assertThat(((WslException) e).kind()).as(e.getMessage()).isEqualTo(WslException.Kind.TIMEOUT))
+                .hasMessageContaining("killing the call was enough");
+        assertThat(callsAfterSetUp()).doesNotContain("--shutdown").doesNotContain("--terminate");
+        assertThat(stateOf("Ubuntu")).isEqualTo("Running");
+        assertThat(stateOf("NixOS")).isEqualTo("Running");
+    }
+
+    @Test
+    void aCommandStuckInsideTheDistroIsEndedByTerminatingThatDistroOnly() throws Exception {
+        twoRunningDistros();
+        StandInFaults.inject(state, StandInFaults.HANG_DISTRO, "NixOS");
+        assertThatThrownBy(() -> wsl.exec("NixOS", Duration.ofSeconds(3), "systemctl", "is-system-running"))
+                .satisfies(e -> assertThat(((WslException) e).kind()).isEqualTo(WslException.Kind.TIMEOUT))
+                .hasMessageContaining("wsl --terminate NixOS");
+        assertThat(callsAfterSetUp()).contains("--terminate NixOS").doesNotContain("--shutdown");
+        assertThat(stateOf("Ubuntu")).isEqualTo("Running");
+    }
+
+    @Test
+    void aStuckServiceIsEndedOnlyByShuttingWslDown() throws Exception {
+        twoRunningDistros();
+        StandInFaults.inject(state, StandInFaults.HANG_SERVICE, "");
+        assertThatThrownBy(() -> wsl.exec("NixOS", Duration.ofSeconds(3), "systemctl", "is-system-running"))
+                .satisfies(e -> assertThat(((WslException) e).kind()).isEqualTo(WslException.Kind.TIMEOUT))
+                .hasMessageContaining("wsl --shutdown --force");
+        assertThat(callsAfterSetUp()).contains("--terminate NixOS").contains("--shutdown --force");
+        assertThat(stateOf("Ubuntu")).isEqualTo("Stopped");
+    }
+
+    @Test
+    void aWslLevelCallThatExitsNonZeroWithoutAnErrorCodeLineHasFailed() throws Exception {
+        StandInFaults.inject(state, StandInFaults.INBOX, "");
+        assertThatThrownBy(() -> wsl.call("--export", "NixOS", tmp.resolve("b.tar.gz").toString(), "--format", "tar.gz"))
+                .isInstanceOf(WslException.class)
+                .hasMessageContaining("--format");
+    }
+
+    @Test
+    void diskFullAsWslPrintsItIsTheDiskFullKind() {
+        assertThat(WslException.Kind.of("Wsl/Service/RegisterDistro/0x80070070")).isEqualTo(WslException.Kind.DISK_FULL);
     }
 }

@@ -255,7 +255,7 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_AGENT_LABELS", "ring=" + (index == 1 ? "canary" : "broad") + ",site=sandbox");
         env.put("FLEET_HEARTBEAT_SECONDS", "15");
         ChildProcess agent = ChildProcess.java("agent " + machineId,
-                List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+                io.wslfleet.agent.LaunchDefaults.JVM_OPTIONS,
                 System.getProperty("java.class.path"), AgentMain.class.getName(), List.of("run"), env,
                 work.resolve("logs/agent-" + machineId + ".log"));
         children.add(agent);

@@ -10,10 +10,18 @@ import java.nio.file.Path;
  * <ul>
  *   <li>{@code hang}: its content names a wsl.exe option ({@code --install}, {@code -d}, {@code --version}, …)
  *       or {@code *}; a matching call sleeps forever (until killed);</li>
+ *   <li>{@code hang-distro}: its content names a distro or {@code *}; a command in it hangs, killing wsl.exe does not
+ *       end it, {@code wsl --terminate} (or a shutdown) does;</li>
+ *   <li>{@code hang-service}: every call hangs (killing it changes nothing) until {@code wsl --shutdown --force};</li>
+ *   <li>{@code idle-stop}: its content names an argument; the call with it finds the distro stopped, as after WSL's
+ *       idle timeout (once; {@code idle-stopped} records the call); {@code idle-seconds}: stop a distro idle that
+ *       long;</li>
+ *   <li>{@code older}: WSL 2.3.26: {@code --version} works, {@code --install --from-file} does not;</li>
  *   <li>{@code service-unavailable}: every call fails with {@code Wsl/Service/E_UNEXPECTED}-like service error;</li>
  *   <li>{@code import-fails}: install/import fail with {@code WSL_E_IMPORT_FAILED} and a bsdtar message;</li>
  *   <li>{@code disk-full}: install/import fail with {@code ERROR_DISK_FULL};</li>
- *   <li>{@code inbox}: behave like the inbox WSL: {@code --version} is not an option (no --install --from-file);</li>
+ *   <li>{@code inbox}: the inbox WSL: no {@code --version}, {@code --install --from-file}, {@code --export --format}
+ *       or {@code --system} (usage text, no error code line, exit -1);</li>
  *   <li>{@code ignores-wsl-utf8}: an older WSL that writes UTF-16LE even when {@code WSL_UTF8=1};</li>
  *   <li>{@code recovery-bad-interpreter}: the recovery shell fails like upstream bug #1042.</li>
  * </ul>
@@ -25,6 +33,13 @@ public final class StandInFaults {
     public static final String HANG = "hang";
     /** Written by a call that hangs: its pid and arguments. */
     public static final String HANGING = "hanging";
+    public static final String HANG_DISTRO = "hang-distro";
+    public static final String HANG_SERVICE = "hang-service";
+    public static final String IDLE_STOP = "idle-stop";
+    /** Written when an idle stop was injected: the call that found the distro stopped. */
+    public static final String IDLE_STOPPED = "idle-stopped";
+    public static final String IDLE_SECONDS = "idle-seconds";
+    public static final String OLDER = "older";
     public static final String SERVICE_UNAVAILABLE = "service-unavailable";
     public static final String IMPORT_FAILS = "import-fails";
     public static final String DISK_FULL = "disk-full";

@@ -34,6 +34,22 @@ public final class StandInLauncher {
         return exe;
     }
 
+    /** Writes a {@code schtasks.exe} launcher running {@link SchtasksStandIn} on a state directory. */
+    public static Path installSchtasks(Path binDir, Path stateDir) throws IOException {
+        Files.createDirectories(binDir);
+        Files.createDirectories(stateDir);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        String script = "#!/bin/sh\n"
+                + "SCHTASKS_STANDIN_STATE=" + quote(stateDir.toAbsolutePath().toString()) + "\n"
+                + "export SCHTASKS_STANDIN_STATE\n"
+                + "exec " + quote(java.toString()) + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx32m -cp "
+                + quote(System.getProperty("java.class.path")) + " " + SchtasksStandIn.class.getName() + " \"$@\"\n";
+        Path exe = binDir.resolve("schtasks.exe");
+        Files.writeString(exe, script, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(exe, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return exe;
+    }
+
     private static String quote(String s) {
         return "'" + s.replace("'", "'\\''") + "'";
     }

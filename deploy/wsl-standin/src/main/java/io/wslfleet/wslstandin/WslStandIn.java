@@ -39,6 +39,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 public final class WslStandIn {
 
     static final String WSL_VERSION = "2.5.9.0";
+    static final String OLDER_WSL_VERSION = "2.3.26.0";
+    /** Every call's arguments, one line each, for tests that check what the agent asked for. */
+    public static final String CALLS = "calls.log";
     static final int WSL_FAILED = 255;
     static final String HOST_MOUNT = "/mnt/host";
 
@@ -74,14 +77,21 @@ public final class WslStandIn {
     int run(String[] args) throws Exception {
         List<String> a = Arrays.asList(args);
         String first = a.isEmpty() ? "" : a.get(0);
+        Files.createDirectories(state);
+        Files.writeString(state.resolve(CALLS), String.join(" ", a) + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         if (fault(StandInFaults.HANG) != null) {
             String which = fault(StandInFaults.HANG).trim();
             if (which.equals("*") || a.contains(which)) {
-                // tell tests which call hangs, and in which process, then hang until killed
-                Files.writeString(state.resolve("faults").resolve(StandInFaults.HANGING),
-                        ProcessHandle.current().pid() + " " + String.join(" ", a) + "\n");
-                Thread.sleep(Long.MAX_VALUE);
+                // a wsl.exe client stuck by itself: killing its process tree is enough
+                hangUntil(a, () -> false);
             }
+        }
+        boolean shutdownForce = first.equals("--shutdown") && a.contains("--force");
+        if (fault(StandInFaults.HANG_SERVICE) != null && !shutdownForce) {
+            // the service is stuck: every call hangs until wsl --shutdown --force stops the VM
+            hangUntil(a, () -> fault(StandInFaults.HANG_SERVICE) == null);
+            return WSL_FAILED;
         }
         if (fault(StandInFaults.SERVICE_UNAVAILABLE) != null) {
             return fail("The Windows Subsystem for Linux service is not available. Try restarting the LxssManager service.",
@@ -90,10 +100,11 @@ public final class WslStandIn {
         switch (first) {
             case "--version":
             case "-v":
-                if (fault(StandInFaults.INBOX) != null) {
-                    return usage("Invalid command line option: " + first);
+                if (inbox()) {
+                    // inbox wsl.exe has no --version: its usage text, no error code line, exit -1
+                    return usage("Invalid command line argument: " + first);
                 }
-                say("WSL version: " + WSL_VERSION);
+                say("WSL version: " + (fault(StandInFaults.OLDER) != null ? OLDER_WSL_VERSION : WSL_VERSION));
                 say("Kernel version: 6.6.87.2-1");
                 say("WSLg version: 1.0.66");
                 say("Windows version: 10.0.26100.4652");
@@ -102,8 +113,9 @@ public final class WslStandIn {
             case "--list":
                 return list(a.subList(1, a.size()));
             case "--install":
-                if (fault(StandInFaults.INBOX) != null && a.contains("--from-file")) {
-                    return usage("Invalid command line option: --from-file");
+                if ((inbox() || fault(StandInFaults.OLDER) != null) && a.contains("--from-file")) {
+                    // --install --from-file came with WSL 2.4.4
+                    return usage("Invalid command line argument: --from-file");
                 }
                 return install(option(a, "--from-file"), option(a, "--name"), option(a, "--location"));
             case "--import":
@@ -115,6 +127,8 @@ public final class WslStandIn {
             case "--terminate":
                 return terminate(a.size() > 1 ? a.get(1) : "");
             case "--shutdown":
+                StandInFaults.clear(state, StandInFaults.HANG_SERVICE);
+                StandInFaults.clear(state, StandInFaults.HANG_DISTRO);
                 for (String name : names()) {
                     Properties p = load(name);
                     p.setProperty("state", "Stopped");
@@ -131,8 +145,26 @@ public final class WslStandIn {
             case "--distribution":
                 return exec(a);
             default:
-                return usage("Invalid command line option: " + first);
+                return usage("Invalid command line argument: " + first);
         }
+    }
+
+    interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    /** Tells tests which call hangs, and in which process, then waits until the condition holds or it is killed. */
+    private void hangUntil(List<String> a, Condition released) throws IOException, InterruptedException {
+        Files.createDirectories(state.resolve("faults"));
+        Files.writeString(state.resolve("faults").resolve(StandInFaults.HANGING),
+                ProcessHandle.current().pid() + " " + String.join(" ", a) + "\n");
+        while (!released.holds()) {
+            Thread.sleep(100);
+        }
+    }
+
+    private boolean inbox() throws IOException {
+        return fault(StandInFaults.INBOX) != null;
     }
 
     // ---- wsl.exe's own commands ---------------------------------------------------------------------------------
@@ -170,7 +202,9 @@ public final class WslStandIn {
                     "Wsl/Service/RegisterDistro/ERROR_ALREADY_EXISTS");
         }
         if (fault(StandInFaults.DISK_FULL) != null) {
-            return fail("There is not enough space on the disk.", "Wsl/Service/RegisterDistro/ERROR_DISK_FULL");
+            // ERROR_DISK_FULL has no symbolic name in WSL's table: the HRESULT in hex, the system message with
+            // FormatMessage's trailing space (WslClient.cpp error printing, Resources.resw has no own text for it)
+            return fail("There is not enough space on the disk. ", "Wsl/Service/RegisterDistro/0x80070070");
         }
         Path rootfs = distroDir(name).resolve("rootfs");
         Files.createDirectories(rootfs);
@@ -204,6 +238,8 @@ public final class WslStandIn {
         p.setProperty("state", "Stopped");
         p.remove("booted");
         save(name, p);
+        // the distro's processes die with it: a command stuck inside returns
+        StandInFaults.clear(state, StandInFaults.HANG_DISTRO);
         say("The operation completed successfully.");
         return 0;
     }
@@ -223,12 +259,22 @@ public final class WslStandIn {
             return usage("Invalid command line: --export <name> <file> [--format tar|tar.gz]");
         }
         String name = a.get(1);
+        String format = option(a, "--format");
+        if (format != null && inbox()) {
+            // inbox wsl.exe knows no --format: usage text, no code line, exit -1, no file written
+            return usage("Invalid command line argument: --format");
+        }
+        if (format != null && !List.of("tar", "tar.gz").contains(format)) {
+            return usage("Invalid command line argument: " + format);
+        }
         if (!Files.exists(distroDir(name))) {
             return notFound();
         }
         Path rootfs = distroDir(name).resolve("rootfs");
         say("Export in progress, this may take a few minutes.");
-        try (OutputStream out = new GzipCompressorOutputStream(Files.newOutputStream(Path.of(a.get(2))));
+        // plain tar unless --format tar.gz (WslClient.cpp ExportDistribution)
+        OutputStream file = Files.newOutputStream(Path.of(a.get(2)));
+        try (OutputStream out = "tar.gz".equals(format) ? new GzipCompressorOutputStream(file) : file;
              TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             List<Path> all;
@@ -243,7 +289,7 @@ public final class WslStandIn {
                     e = new TarArchiveEntry(rel, org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
                     e.setLinkName(Files.readSymbolicLink(p).toString());
                 } else if (Files.isDirectory(p)) {
-                    e = new TarArchiveEntry(rel + "/");
+                    e = new TarArchiveEntry(rel.endsWith("/") ? rel : rel + "/");
                 } else {
                     e = new TarArchiveEntry(rel);
                     e.setSize(Files.size(p));
@@ -262,20 +308,55 @@ public final class WslStandIn {
 
     // ---- running a command inside a distro ----------------------------------------------------------------------
 
-    private int exec(List<String> a) throws IOException {
+    /**
+     * {@code -d NAME [-u USER] [--system] (-e CMD ARGS... | -- CMDLINE | CMDLINE)}, as WslClient.cpp's WslMain parses
+     * it: after {@code -e}/{@code --exec} the arguments are exec'd as they are (so {@code -e -- x} runs a program
+     * named {@code --}); after {@code --}, or without either, the rest of the command line goes to the distro's
+     * shell, which parses it again (quotes, backslashes, {@code $}).
+     */
+    private int exec(List<String> a) throws IOException, InterruptedException {
         String name = a.size() > 1 ? a.get(1) : "";
+        boolean system = false;
+        List<String> cmd = List.of();
+        for (int i = 2; i < a.size(); i++) {
+            String arg = a.get(i);
+            if (arg.equals("-u") || arg.equals("--user")) {
+                i++;
+            } else if (arg.equals("--system")) {
+                if (inbox()) {
+                    return usage("Invalid command line argument: --system");
+                }
+                system = true;
+            } else if (arg.equals("-e") || arg.equals("--exec")) {
+                cmd = a.subList(i + 1, a.size());
+                break;
+            } else if (arg.equals("--")) {
+                cmd = Shell.split(String.join(" ", a.subList(i + 1, a.size())));
+                break;
+            } else if (arg.startsWith("-")) {
+                return usage("Invalid command line argument: " + arg);
+            } else {
+                cmd = Shell.split(String.join(" ", a.subList(i, a.size())));
+                break;
+            }
+        }
         if (!Files.exists(distroDir(name))) {
             return notFound();
         }
-        int sep = a.indexOf("--");
-        List<String> cmd = sep < 0 ? List.of() : a.subList(sep + 1, a.size());
-        boolean system = a.subList(0, sep < 0 ? a.size() : sep).contains("--system");
+        String distroHang = fault(StandInFaults.HANG_DISTRO);
+        if (distroHang != null && (distroHang.trim().equals("*") || distroHang.trim().equalsIgnoreCase(name))) {
+            // a command stuck inside the distro: killing wsl.exe leaves it there; wsl --terminate ends it
+            hangUntil(a, () -> fault(StandInFaults.HANG_DISTRO) == null);
+            return 1;
+        }
         Path rootfs = distroDir(name).resolve("rootfs");
         if (system) {
             return systemDistro(name, rootfs, cmd);
         }
         Properties p = load(name);
+        idleStop(name, p, a);
         if (!"Running".equals(p.getProperty("state"))) {
+            // the boot activates whatever the system profile points at now (the NixOS-WSL /sbin/init shim)
             String profile = resolve(rootfs, "/nix/var/nix/profiles/system");
             String fault = faultOf(rootfs, profile);
             if (fault.startsWith("noboot")) {
@@ -284,11 +365,40 @@ public final class WslStandIn {
                         "Wsl/Service/CreateInstance/CreateVm/E_FAIL");
             }
             p.setProperty("state", "Running");
-            p.setProperty("booted", profile);
+            p.setProperty("booted", profile == null ? "" : profile); // "" for a distro that is not NixOS
             p.setProperty("bootedAt", Instant.now().toString());
-            save(name, p);
+        }
+        p.setProperty("lastUsed", Long.toString(System.currentTimeMillis()));
+        save(name, p);
+        if (!cmd.isEmpty() && cmd.get(0).equals("--")) {
+            err("execvpe(--) failed: No such file or directory");
+            return 1;
         }
         return linux(rootfs, p.getProperty("booted"), cmd);
+    }
+
+    /**
+     * WSL stops a distro nobody uses after about 15 s. The stand-in does so when the call names the argument in
+     * {@code faults/idle-stop} (once: the file is removed), or when {@code faults/idle-seconds} have passed since
+     * the distro's last command.
+     */
+    private void idleStop(String name, Properties p, List<String> a) throws IOException {
+        if (!"Running".equals(p.getProperty("state"))) {
+            return;
+        }
+        String at = fault(StandInFaults.IDLE_STOP);
+        String seconds = fault(StandInFaults.IDLE_SECONDS);
+        long last = Long.parseLong(p.getProperty("lastUsed", "0"));
+        boolean named = at != null && a.contains(at.trim());
+        boolean timed = seconds != null && System.currentTimeMillis() - last > Long.parseLong(seconds.trim()) * 1000;
+        if (named || timed) {
+            if (named) {
+                StandInFaults.clear(state, StandInFaults.IDLE_STOP);
+                Files.writeString(state.resolve("faults").resolve(StandInFaults.IDLE_STOPPED), String.join(" ", a));
+            }
+            p.setProperty("state", "Stopped");
+            p.remove("booted");
+        }
     }
 
     /** Commands as NixOS would run them; output is the Linux program's own (UTF-8, LF). */
@@ -475,30 +585,20 @@ public final class WslStandIn {
         }
         String c = cmd.get(0);
         if (c.equals("/mnt/wslg/distro/bin/nixos-wsl-recovery")) {
-            if (fault(StandInFaults.RECOVERY_BAD_INTERPRETER) != null) {
-                err("/mnt/wslg/distro/bin/nixos-wsl-recovery: /nix/store/8vbq5d2zmjx0vqf2c7mn3xc2ggp3jdfb-bash-5.2p37/bin/sh: "
-                        + "bad interpreter: No such file or directory");
-                return 126;
-            }
-            int s = cmd.indexOf("--system");
-            if (s >= 0 && s + 1 < cmd.size()) {
-                String link = cmd.get(s + 1);
-                String linkName = link.substring(link.lastIndexOf('/') + 1);
-                Path profiles = inRoot(rootfs, "/nix/var/nix/profiles");
-                if (!Files.isSymbolicLink(profiles.resolve(linkName))) {
-                    err("nixos-wsl-recovery: " + link + " does not exist");
-                    return 1;
-                }
-                // entering the generation through the recovery shell makes it the one the next boot activates
-                repoint(profiles, linkName);
-            }
-            int dashes = cmd.indexOf("--");
-            if (dashes >= 0 && dashes + 1 < cmd.size()) {
-                return linux(rootfs, resolve(rootfs, "/nix/var/nix/profiles/system"), cmd.subList(dashes + 1, cmd.size()));
-            }
-            return 0;
+            return recoveryShell(rootfs, cmd.subList(1, cmd.size()));
         }
         if (c.equals("mount")) {
+            return 0;
+        }
+        if (c.equals("ls") && cmd.size() >= 2 && cmd.get(cmd.size() - 1).startsWith("/mnt/wslg/distro/")) {
+            Path dir = rootfs.resolve(cmd.get(cmd.size() - 1).substring("/mnt/wslg/distro/".length()));
+            if (!Files.isDirectory(dir)) {
+                err("ls: cannot access '" + cmd.get(cmd.size() - 1) + "': No such file or directory");
+                return 2;
+            }
+            try (Stream<Path> list = Files.list(dir)) {
+                list.map(x -> x.getFileName().toString()).sorted().forEach(this::out);
+            }
             return 0;
         }
         if (c.equals("ln") && cmd.size() >= 4 && cmd.get(1).startsWith("-")) {
@@ -516,6 +616,14 @@ public final class WslStandIn {
         }
         if (c.equals("readlink") && cmd.size() >= 2) {
             String target = cmd.get(cmd.size() - 1);
+            if (target.startsWith("/mnt/wslg/distro/") && !cmd.contains("-f")) {
+                Path link = rootfs.resolve(target.substring("/mnt/wslg/distro/".length()));
+                if (!Files.isSymbolicLink(link)) {
+                    return 1;
+                }
+                out(Files.readSymbolicLink(link).toString());
+                return 0;
+            }
             if (target.startsWith("/mnt/wslg/distro/")) {
                 String r = resolve(rootfs, target.substring("/mnt/wslg/distro".length()));
                 if (r != null) {
@@ -527,6 +635,46 @@ public final class WslStandIn {
         }
         err("/bin/sh: " + c + ": not found");
         return 127;
+    }
+
+    /**
+     * NixOS-WSL's {@code nixos-wsl-recovery} (modules/recovery.nix): remount {@code /mnt/wslg/distro} read-write and
+     * exec nixos-enter {@code --root /mnt/wslg/distro "$@"}. nixos-enter (nixpkgs nixos-enter.sh) takes
+     * {@code --system PATH}, {@code -c CMD}, {@code -- CMD ARGS}; refuses a root without {@code /etc/NIXOS} (exit
+     * 126); runs the chosen system's {@code activate} in the chroot ignoring its failure; then runs the command.
+     * The profile link is not touched: the generation is active for this session only.
+     */
+    private int recoveryShell(Path rootfs, List<String> args) throws IOException {
+        if (fault(StandInFaults.RECOVERY_BAD_INTERPRETER) != null) {
+            err("/mnt/wslg/distro/bin/nixos-wsl-recovery: /nix/store/8vbq5d2zmjx0vqf2c7mn3xc2ggp3jdfb-bash-5.2p37/bin/sh: "
+                    + "bad interpreter: No such file or directory");
+            return 126;
+        }
+        String system = "/nix/var/nix/profiles/system";
+        List<String> command = List.of();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            if (arg.equals("--system") && i + 1 < args.size()) {
+                system = args.get(++i);
+            } else if ((arg.equals("-c") || arg.equals("--command")) && i + 1 < args.size()) {
+                command = Shell.split(args.get(++i));
+            } else if (arg.equals("--")) {
+                command = args.subList(i + 1, args.size());
+                break;
+            } else {
+                err("nixos-enter: unknown option `" + arg + "'");
+                return 1;
+            }
+        }
+        if (!Files.exists(inRoot(rootfs, "/etc/NIXOS"))) {
+            err("nixos-enter: '/mnt/wslg/distro' is not a NixOS installation");
+            return 126;
+        }
+        String active = resolve(rootfs, system);
+        if (active == null) {
+            err(system + "/activate: No such file or directory");
+        }
+        return linux(rootfs, active, command);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------
@@ -578,11 +726,16 @@ public final class WslStandIn {
     }
 
     private static void extract(Path archive, Path rootfs) throws IOException {
-        try (InputStream in = new GzipCompressorInputStream(Files.newInputStream(archive));
+        // bsdtar detects the compression: a tar or a gzip-compressed tar
+        InputStream raw = new java.io.BufferedInputStream(Files.newInputStream(archive));
+        raw.mark(2);
+        boolean gzip = raw.read() == 0x1f && raw.read() == 0x8b;
+        raw.reset();
+        try (InputStream in = gzip ? new GzipCompressorInputStream(raw) : raw;
              TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8")) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
-                String name = e.getName().startsWith("./") ? e.getName().substring(2) : e.getName();
+                String name = e.getName().replaceFirst("^(\\./|/)+", "");
                 if (name.isEmpty() || name.equals(".") || name.equals("./")) {
                     continue;
                 }
@@ -679,8 +832,14 @@ public final class WslStandIn {
         return fail("There is no distribution with the supplied name.", "Wsl/Service/WSL_E_DISTRO_NOT_FOUND");
     }
 
+    /** A usage error: the message and the usage text, no {@code Error code:} line, exit -1. */
     private int usage(String message) {
-        return fail(message + "\n\nUsage: wsl.exe [Argument] [Options...] [CommandLine]", "Wsl/E_INVALIDARG");
+        say(message);
+        say("");
+        say("Copyright (c) Microsoft Corporation. All rights reserved.");
+        say("");
+        say("Usage: wsl.exe [Argument] [Options...] [CommandLine]");
+        return WSL_FAILED;
     }
 
     /** wsl.exe's own failure: the message and the error code on stdout, exit -1. */

@@ -53,6 +53,10 @@ class WslStandInTest {
     }
 
     Path image(String fault) throws IOException {
+        return image(fault, true);
+    }
+
+    Path image(String fault, boolean nixosMarker) throws IOException {
         Path file = tmp.resolve("nixos.wsl");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (var tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(bytes))) {
@@ -64,6 +68,9 @@ class WslStandInTest {
             link(tar, "./nix/var/nix/profiles/system-1-link", SYSTEM);
             link(tar, "./nix/var/nix/profiles/system", "system-1-link");
             file(tar, "./bin/nixos-wsl-recovery", "#!/bin/sh\n");
+            if (nixosMarker) {
+                file(tar, "./etc/NIXOS", "");
+            }
         }
         Files.write(file, bytes.toByteArray());
         return file;
@@ -155,5 +162,84 @@ class WslStandInTest {
         assertThat(r.utf8()).contains("WSL_E_IMPORT_FAILED");
         assertThat(r.stderr()).contains("bsdtar");
         assertThat(run(true, "-l", "-q").stdout()).isEmpty();
+    }
+
+    @Test
+    void afterDashDashTheShellParsesTheCommandLineAgainButExecPassesArgumentsAsTheyAre() throws Exception {
+        run(true, "--install", "--from-file", image(null).toString(), "--name", "NixOS", "--no-launch");
+        String windowsPath = "C:\\Users\\dev\\AppData\\Local\\x.wsl";
+        assertThat(run(true, "-d", "NixOS", "--", "echo", windowsPath).utf8().trim())
+                .isEqualTo("C:UsersdevAppDataLocalx.wsl");
+        assertThat(run(true, "-d", "NixOS", "-e", "echo", windowsPath).utf8().trim()).isEqualTo(windowsPath);
+        assertThat(run(true, "-d", "NixOS", "--", "echo", "'" + windowsPath + "'").utf8().trim()).isEqualTo(windowsPath);
+        Run dashes = run(true, "-d", "NixOS", "-e", "--", "echo", "x");
+        assertThat(dashes.exit()).isEqualTo(1);
+        assertThat(dashes.stderr()).contains("execvpe(--)");
+    }
+
+    @Test
+    void usageErrorsAndOptionsInboxWslLacksFailWithoutAnErrorCodeLine() throws Exception {
+        Run bad = run(true, "--no-such-option");
+        assertThat(bad.exit()).isEqualTo(255);
+        assertThat(bad.utf8()).contains("Usage: wsl.exe").doesNotContain("Error code:");
+        StandInFaults.inject(state, StandInFaults.INBOX, "");
+        for (String[] args : new String[][] {{"--version"}, {"--install", "--from-file", image(null).toString()}}) {
+            Run r = run(true, args);
+            assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(255);
+            assertThat(r.utf8()).doesNotContain("Error code:");
+        }
+        run(true, "--import", "NixOS", tmp.resolve("loc").toString(), image(null).toString(), "--version", "2");
+        Path backup = tmp.resolve("backup.tar.gz");
+        Run export = run(true, "--export", "NixOS", backup.toString(), "--format", "tar.gz");
+        assertThat(export.exit()).isEqualTo(255);
+        assertThat(export.utf8()).doesNotContain("Error code:");
+        assertThat(backup).doesNotExist();
+        Run system = run(true, "-d", "NixOS", "--system", "-e", "true");
+        assertThat(system.exit()).isEqualTo(255);
+        assertThat(run(true, "--export", "NixOS", backup.toString()).exit()).isZero();
+        assertThat(Files.readAllBytes(backup)).hasSizeGreaterThan(512);
+    }
+
+    @Test
+    void diskFullIsTheHresultWithTheSystemMessage() throws Exception {
+        StandInFaults.inject(state, StandInFaults.DISK_FULL, "");
+        Run r = run(true, "--import", "NixOS", tmp.resolve("loc").toString(), image(null).toString(), "--version", "2");
+        assertThat(r.exit()).isEqualTo(255);
+        assertThat(r.utf8()).contains("There is not enough space on the disk. \r\n")
+                .contains("Error code: Wsl/Service/RegisterDistro/0x80070070");
+    }
+
+    @Test
+    void theRecoveryShellEntersAGenerationForTheSessionOnlyAndRefusesARootWithoutNixosMarker() throws Exception {
+        run(true, "--install", "--from-file", image(null).toString(), "--name", "NixOS", "--no-launch");
+        Path profiles = state.resolve("distros/NixOS/rootfs/nix/var/nix/profiles");
+        Files.createSymbolicLink(profiles.resolve("system-2-link"), Path.of(SYSTEM));
+        Run entered = run(true, "-d", "NixOS", "--system", "--user", "root", "-e",
+                "/mnt/wslg/distro/bin/nixos-wsl-recovery", "--system", "/nix/var/nix/profiles/system-2-link", "--",
+                "echo", "inside");
+        assertThat(entered.exit()).as(entered.stderr()).isZero();
+        assertThat(entered.utf8().trim()).isEqualTo("inside");
+        assertThat(Files.readSymbolicLink(profiles.resolve("system")).toString()).isEqualTo("system-1-link");
+        Run switched = run(true, "-d", "NixOS", "--system", "--user", "root", "-e",
+                "/mnt/wslg/distro/bin/nixos-wsl-recovery", "--system", "/nix/var/nix/profiles/system-1-link", "--",
+                "nix-env", "-p", "/nix/var/nix/profiles/system", "--switch-generation", "2");
+        assertThat(switched.exit()).as(switched.stderr()).isZero();
+        assertThat(Files.readSymbolicLink(profiles.resolve("system")).toString()).isEqualTo("system-2-link");
+
+        run(true, "--install", "--from-file", image(null, false).toString(), "--name", "Plain", "--no-launch");
+        Run refused = run(true, "-d", "Plain", "--system", "-e", "/mnt/wslg/distro/bin/nixos-wsl-recovery", "--", "true");
+        assertThat(refused.exit()).isEqualTo(126);
+        assertThat(refused.stderr()).contains("is not a NixOS installation");
+    }
+
+    @Test
+    void anIdleDistroStopsAndTheNextCommandBootsWhatTheProfilePointsAt() throws Exception {
+        run(true, "--install", "--from-file", image(null).toString(), "--name", "NixOS", "--no-launch");
+        assertThat(run(true, "-d", "NixOS", "-e", "true").exit()).isZero();
+        assertThat(run(true, "-l", "-v").utf8()).contains("Running");
+        StandInFaults.inject(state, StandInFaults.IDLE_STOP, "marker");
+        assertThat(run(true, "-d", "NixOS", "-e", "echo", "marker").exit()).isZero();
+        assertThat(state.resolve("faults").resolve(StandInFaults.IDLE_STOPPED)).exists();
+        assertThat(state.resolve("faults").resolve(StandInFaults.IDLE_STOP)).doesNotExist();
     }
 }

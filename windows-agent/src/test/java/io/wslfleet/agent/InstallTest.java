@@ -1,0 +1,101 @@
+package io.wslfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.wslfleet.wslstandin.StandInLauncher;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code windows-agent install|uninstall} as its own process against the stand-in schtasks.exe. */
+class InstallTest {
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int exit, String output) {
+    }
+
+    private Run agent(Map<String, String> env, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                AgentMain.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        return new Run(p.waitFor(), out);
+    }
+
+    @Test
+    void installRegistersAHiddenLogonTaskWithoutTimeLimitAndUninstallRemovesIt() throws Exception {
+        Path schtasksState = tmp.resolve("schtasks");
+        Path schtasks = StandInLauncher.installSchtasks(tmp.resolve("bin"), schtasksState);
+        Path local = tmp.resolve("AppData Local");
+        Map<String, String> env = Map.of("LOCALAPPDATA", local.toString(), "USERDOMAIN", "CORP", "USERNAME", "dev");
+
+        Run installed = agent(env, "install", "--schtasks", schtasks.toString(), "--jar", "C:\\Program Files\\WslFleet\\agent.jar");
+        assertThat(installed.exit()).as(installed.output()).isZero();
+        assertThat(installed.output()).contains("SUCCESS: The scheduled task \"WSL Fleet Agent\" has successfully been created.");
+        String calls = Files.readString(schtasksState.resolve("calls.log"));
+        assertThat(calls).startsWith("/Create /TN WSL Fleet Agent /XML " + local.resolve("WslFleet").resolve("agent-task.xml"))
+                .contains("/F");
+        byte[] xml = Files.readAllBytes(schtasksState.resolve("tasks/WSL Fleet Agent.xml"));
+        String text = new String(xml, 2, xml.length - 2, StandardCharsets.UTF_16LE);
+        assertThat(text).contains("<UserId>CORP\\dev</UserId>").contains("<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>")
+                .contains("<Hidden>true</Hidden>").contains("-Xmx48m")
+                .contains("-jar &quot;C:\\Program Files\\WslFleet\\agent.jar&quot; run");
+
+        Run removed = agent(env, "uninstall", "--schtasks", schtasks.toString());
+        assertThat(removed.exit()).as(removed.output()).isZero();
+        assertThat(schtasksState.resolve("tasks/WSL Fleet Agent.xml")).doesNotExist();
+        Run again = agent(env, "uninstall", "--schtasks", schtasks.toString());
+        assertThat(again.exit()).isNotZero();
+        assertThat(again.output()).contains("The system cannot find the file specified.");
+    }
+
+    @Test
+    void theStandInSchtasksRefusesATaskThatWouldStopAfter72Hours() throws Exception {
+        ScheduledTask task = new ScheduledTask(StandInLauncher.installSchtasks(tmp.resolve("bin"), tmp.resolve("s")),
+                "t");
+        String good = task.xml("CORP\\dev", new ScheduledTask.Action("javaw.exe", List.of("-jar", "a.jar", "run"), "C:\\x"));
+        assertThat(io.wslfleet.wslstandin.SchtasksStandIn.problem(withBom(good))).isNull();
+        String limited = good.replace("<ExecutionTimeLimit>PT0S</ExecutionTimeLimit>",
+                "<ExecutionTimeLimit>PT72H</ExecutionTimeLimit>");
+        assertThat(io.wslfleet.wslstandin.SchtasksStandIn.problem(withBom(limited))).contains("PT0S");
+        assertThat(io.wslfleet.wslstandin.SchtasksStandIn.problem(good.getBytes(StandardCharsets.UTF_8)))
+                .contains("byte order mark");
+    }
+
+    private static byte[] withBom(String s) {
+        byte[] body = s.getBytes(StandardCharsets.UTF_16LE);
+        byte[] out = new byte[body.length + 2];
+        out[0] = (byte) 0xff;
+        out[1] = (byte) 0xfe;
+        System.arraycopy(body, 0, out, 2, body.length);
+        return out;
+    }
+
+    @Test
+    void theEnvironmentOverridesTheMachineWideFileAndStateGoesToLocalAppData() throws Exception {
+        Path programData = tmp.resolve("ProgramData");
+        Files.createDirectories(programData.resolve("WslFleet"));
+        Files.writeString(programData.resolve("WslFleet/agent.properties"), """
+                FLEET_KAFKA_BOOTSTRAP=kafka.corp:9093
+                FLEET_TRUSTED_KEYS=k1=abc
+                FLEET_AGENT_LABELS=ring=broad
+                """);
+        AgentConfig config = AgentConfig.load(Map.of("ProgramData", programData.toString(),
+                "LOCALAPPDATA", tmp.resolve("local").toString(), "COMPUTERNAME", "WS1", "USERNAME", "dev",
+                "FLEET_AGENT_LABELS", "ring=canary"));
+        assertThat(config.kafkaBootstrap()).isEqualTo("kafka.corp:9093");
+        assertThat(config.labels()).containsEntry("ring", "canary");
+        assertThat(config.stateDir()).isEqualTo(tmp.resolve("local").resolve("WslFleet"));
+    }
+}
