@@ -12,7 +12,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 
@@ -39,11 +38,8 @@ import io.wslfleet.protocol.release.SignedManifest;
 import io.wslfleet.protocol.testing.BadRecords;
 import io.wslfleet.protocol.testing.Mutations;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,10 +60,8 @@ class BusFuzzTest {
     @TempDir
     static Path work;
     static LocalFleet fleet;
-    static KafkaConsumer<String, byte[]> observer;
-    static final List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
-    static Thread observerThread;
-    static volatile boolean observing = true;
+    static BusObserver observer;
+    static List<ConsumerRecord<String, byte[]>> seen;
     static final long seed = Long.getLong("fuzz.seed", System.nanoTime());
 
     @BeforeAll
@@ -76,25 +70,16 @@ class BusFuzzTest {
                 "../../orchestrator/target/quarkus-app/quarkus-run.jar"));
         fleet = LocalFleet.start(new LocalFleet.Options(work, 1, 0, jar, "fuzz-admin", System.getenv()),
                 line -> System.out.println("[sandbox] " + line));
-        Map<String, Object> admin = fleet.infra().kafkaClientProperties(io.wslfleet.embedded.KafkaRole.ADMIN);
-        admin.putAll(Map.of("group.id", "fuzz-observer", "auto.offset.reset", "earliest"));
-        observer = new KafkaConsumer<>(admin, new StringDeserializer(), new ByteArrayDeserializer());
-        observer.subscribe(List.of(Topics.DEAD_LETTER, Topics.ARTIFACTS, Topics.AGENT_EVENTS));
-        observerThread = new Thread(() -> {
-            while (observing) {
-                observer.poll(Duration.ofMillis(200)).forEach(seen::add);
-            }
-            observer.close();
-        }, "fuzz-observer");
-        observerThread.start();
+        observer = new BusObserver(fleet, "fuzz-observer",
+                List.of(Topics.DEAD_LETTER, Topics.ARTIFACTS, Topics.AGENT_EVENTS));
+        seen = observer.seen();
         System.out.println("[fuzz] seed " + seed + " (repeat with -Dfuzz.seed=" + seed + ")");
     }
 
     @AfterAll
     static void stopFleet() throws Exception {
-        observing = false;
-        if (observerThread != null) {
-            observerThread.join(5_000);
+        if (observer != null) {
+            observer.close();
         }
         if (fleet != null) {
             fleet.close();

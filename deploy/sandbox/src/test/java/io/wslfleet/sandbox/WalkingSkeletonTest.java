@@ -15,13 +15,11 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
 import io.restassured.RestAssured;
 import io.restassured.specification.RequestSpecification;
 import io.wslfleet.buildworker.DemoRoot;
-import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
@@ -34,10 +32,7 @@ import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.ReleasePublished;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,10 +52,8 @@ class WalkingSkeletonTest {
     static Path work;
 
     static LocalFleet fleet;
-    static KafkaConsumer<String, byte[]> observer;
-    static final List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
-    static Thread observerThread;
-    static volatile boolean observing = true;
+    static BusObserver observer;
+    static List<ConsumerRecord<String, byte[]>> seen;
 
     @BeforeAll
     static void startFleet() {
@@ -68,26 +61,15 @@ class WalkingSkeletonTest {
                 "../../orchestrator/target/quarkus-app/quarkus-run.jar"));
         fleet = LocalFleet.start(new LocalFleet.Options(work, 3, 0, jar, "skeleton-admin", System.getenv()),
                 line -> System.out.println("[sandbox] " + line));
-        // an operator's view of every topic: the admin principal, the only one that may read them all
-        Map<String, Object> admin = fleet.infra().kafkaClientProperties(KafkaRole.ADMIN);
-        admin.putAll(Map.of("group.id", "skeleton-observer", "auto.offset.reset", "earliest"));
-        observer = new KafkaConsumer<>(admin, new StringDeserializer(), new ByteArrayDeserializer());
-        observer.subscribe(Topics.ALL);
-        observerThread = new Thread(() -> {
-            while (observing) {
-                observer.poll(Duration.ofMillis(200)).forEach(seen::add);
-            }
-            observer.close();
-        }, "skeleton-observer");
-        observerThread.start();
+        observer = new BusObserver(fleet, "skeleton-observer", Topics.ALL);
+        seen = observer.seen();
         RestAssured.baseURI = fleet.api().base().toString();
     }
 
     @AfterAll
     static void stopFleet() throws Exception {
-        observing = false;
-        if (observerThread != null) {
-            observerThread.join(5_000);
+        if (observer != null) {
+            observer.close();
         }
         List<ChildProcess> children = fleet == null ? List.of() : fleet.children();
         if (fleet != null) {
