@@ -70,7 +70,7 @@ public final class SandboxMain implements Callable<Integer> {
         say("  sign in as         admin / " + password);
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
         say("  Kafka (admin)      kafka-console-consumer.sh --bootstrap-server " + fleet.infra().kafkaBootstrap()
-                + " --consumer.config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
+                + " --command-config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
         say("");
 
         if (!noDemo) {

@@ -210,8 +210,8 @@ class WalkingSkeletonTest {
         Process p = new ProcessBuilder(ChildProcess.javaExecutable(), "-cp", System.getProperty("java.class.path"),
                 "org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", fleet.infra().kafkaBootstrap(),
-                "--consumer.config", fleet.kafkaAdminProperties().toString(), "--include", "fleet\\..*",
-                "--from-beginning", "--timeout-ms", "8000",
+                "--command-config", fleet.kafkaAdminProperties().toString(), "--include", "fleet\\..*",
+                "--from-beginning", "--timeout-ms", "20000", // idle time; a loaded machine's TLS and SCRAM handshakes are slow
                 "--formatter-property", "print.headers=true", "--formatter-property", "print.key=true")
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("console consumer finished").isTrue();
