@@ -115,7 +115,7 @@ public final class LocalFleet implements AutoCloseable {
         say.accept("  Kafka broker     " + bootstrap + " (" + infra.kafkaEnvironment(KafkaRole.ADMIN)
                 .get(KafkaClientSettings.SECURITY_PROTOCOL) + ")");
         say.accept("  Kafka admin      " + kafkaAdminProperties.toAbsolutePath()
-                + " (kafka-console-consumer.sh --consumer.config <this file>)");
+                + " (kafka-console-consumer.sh --command-config <this file>)");
         say.accept("  PostgreSQL       " + infra.jdbcUrl());
 
         signingKey = Ed25519.generate();

@@ -72,7 +72,7 @@ public final class SandboxMain implements Callable<Integer> {
         say("                     viewer / " + fleet.viewerPassword());
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
         say("  Kafka (admin)      kafka-console-consumer.sh --bootstrap-server " + fleet.infra().kafkaBootstrap()
-                + " --consumer.config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
+                + " --command-config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
         say("");
 
         if (!noDemo) {
