@@ -116,6 +116,11 @@ public class ReleaseCatalog {
             r.entryCount = published.nixos().entryCount();
             r.publishedAt = clock.instant();
             r.persist();
+            // machines that reported this system before its release was cataloged run it: say so now, rather than
+            // wait for their next report (which a machine at rest may not send for a long while)
+            Release.getEntityManager().createNativeQuery("update machine set current_release_id = :id "
+                    + "where current_system_path = :path and current_release_id is null")
+                    .setParameter("id", r.id).setParameter("path", r.systemPath).executeUpdate();
         }
         build(published.buildId()).ifPresent(b -> {
             b.state = Build.State.PUBLISHED;
