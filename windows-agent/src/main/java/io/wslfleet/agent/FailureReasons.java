@@ -23,9 +23,4 @@ final class FailureReasons {
             default -> "WSL_ERROR";
         };
     }
-
-    /** A Linux command inside the distro that exited non-zero. */
-    static String commandFailed(String what) {
-        return what.startsWith("tar") || what.startsWith("nix copy") ? "COPY_FAILED" : "COMMAND_FAILED";
-    }
 }

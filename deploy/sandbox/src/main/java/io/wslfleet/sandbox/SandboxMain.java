@@ -1,9 +1,7 @@
 package io.wslfleet.sandbox;
 
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +45,7 @@ public final class SandboxMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String password = System.getenv().getOrDefault("FLEET_ADMIN_PASSWORD", generatePassword());
+        String password = System.getenv().getOrDefault("FLEET_ADMIN_PASSWORD", LocalFleet.randomPassword());
         var options = new LocalFleet.Options(workDir.toAbsolutePath(), agents, port,
                 orchestratorJar.toAbsolutePath(), password, System.getenv());
         long started = System.nanoTime();
@@ -105,11 +103,6 @@ public final class SandboxMain implements Callable<Integer> {
         }
     }
 
-    private static String generatePassword() {
-        byte[] bytes = new byte[12];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-    }
 
     static void say(String line) {
         System.out.println(line);
