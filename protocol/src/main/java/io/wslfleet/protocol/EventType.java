@@ -27,7 +27,8 @@ public enum EventType {
     AGENT_REGISTERED("io.wslfleet.agent.registered.v1", AgentRegistered.class, Topics.AGENT_EVENTS),
     AGENT_HEARTBEAT("io.wslfleet.agent.heartbeat.v1", AgentHeartbeat.class, Topics.AGENT_EVENTS),
     COMMAND_PROGRESS("io.wslfleet.command.progressed.v1", CommandProgress.class, Topics.AGENT_EVENTS),
-    COMMAND_RESULT("io.wslfleet.command.completed.v1", CommandResult.class, Topics.AGENT_EVENTS);
+    COMMAND_RESULT("io.wslfleet.command.completed.v1", CommandResult.class, Topics.AGENT_EVENTS),
+    COMMAND_REFUSED("io.wslfleet.command.refused.v1", CommandRefused.class, Topics.AGENT_EVENTS);
 
     private static final Map<String, EventType> BY_CE_TYPE =
             Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(EventType::ceType, Function.identity()));

@@ -1,7 +1,7 @@
 package io.wslfleet.protocol;
 
 /**
- * Why an incoming record was not applied: the {@code fleet-dlq-reason} header of its copy on {@code fleet.dead-letter}.
+ * Why an incoming record was not applied: the {@code dlq_reason} header of its copy on {@code fleet.dead-letter}.
  * Every one of these is final: the record is set aside at once and its partition moves on. The README's table of
  * dead-letter reasons says what each means for an operator; a test keeps the two in step.
  */
@@ -39,6 +39,24 @@ public enum RejectReason {
     /** A release id already cataloged with other content: a release id never changes content. */
     RELEASE_CONFLICT("a release id already cataloged with other content", "a forgery or a rebuilt version: "
             + "publish changed content under a new version"),
+    /** Not signed, signed with a key the consumer does not trust for this producer, or a signature that does not verify. */
+    UNAUTHENTICATED("the record is unsigned, signed with a key not trusted for its producer, or its signature does not "
+            + "verify", "a forgery, a producer with a key not (yet) trusted, or a machine that was re-keyed: see the "
+            + "trust table in the README"),
+    /** Signed by a machine, but about another one: the key, ce_source or an agent id in the data is not the signer's. */
+    IDENTITY_MISMATCH("signed by one machine's key but naming another machine in its key, ce_source or data",
+            "a hostile or broken workstation: check the machine named by dlq_detail, consider revoking it"),
+    /** A command progress or result for a command never issued to the machine that sends it, or a command for another agent. */
+    NOT_YOUR_COMMAND("a progress or result for a command that was not issued to the sender, or a command addressed "
+            + "to another agent", "a hostile or confused workstation; nothing changed"),
+    /** From a machine that is not admitted to the fleet: pending, rejected, revoked or decommissioned. */
+    NOT_ADMITTED("from a machine not admitted to the fleet (pending, rejected, revoked or decommissioned)",
+            "admit it (accept it, or give it an enrolment token) if it is yours; otherwise nothing to do"),
+    /** A command id the agent has already seen. */
+    REPLAYED("a command whose id the agent has already received", "a replay or a duplicate publish; nothing ran twice"),
+    /** A command whose deadline has passed before it arrived. */
+    EXPIRED("a command that arrived after its deadline", "the agent was offline past the deadline, or a replay of an "
+            + "old command; the orchestrator counts the deployment as timed out and can issue a new command"),
     /** Well-formed, but its effect cannot be stored because of its data (the database refused the values). */
     UNPROCESSABLE("well-formed, but its effect cannot be stored because of its data",
             "report it: the contract should have refused this record at decoding"),

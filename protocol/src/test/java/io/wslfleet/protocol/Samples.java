@@ -19,6 +19,8 @@ final class Samples {
             "{\"releaseId\":\"rel-2505.7.0-acme.1\"}", "c2lnbmF0dXJl", "fleet-2026", SYSTEM);
     static final NixosMetadata NIXOS = new NixosMetadata("25.05.20250601.abcdef0", "nixos", SYSTEM, 1, "2505.7.0",
             2147483648L, 81234L);
+    /** An Ed25519 public key (X.509, base64): the agent's enrolled key. */
+    static final String PUBLIC_KEY = "MCowBQYDK2VwAyEAAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     static final Health HEALTHY = new Health("NixOS", "running", List.of(), 2, SYSTEM, T);
 
     static Map<EventType, EventData> all() {
@@ -51,14 +53,18 @@ final class Samples {
                                 List.of(new DistroInfo("NixOS", "Stopped", 2, true, 2, SYSTEM,
                                         "25.05.20250601.abcdef0", "2505.7.0",
                                         List.of(new GenerationInfo(1, "/nix/store/0000000000000000000000000000000a-nixos-system-nixos-24.11"),
-                                                new GenerationInfo(2, SYSTEM))))))),
+                                                new GenerationInfo(2, SYSTEM))))),
+                        PUBLIC_KEY, "et-7f3a.Qm9ndXMgdG9rZW4gZm9yIHRoZSBnb2xkZW4gZmlsZQ")),
                 Map.entry(EventType.AGENT_HEARTBEAT, new AgentHeartbeat(AGENT, EPOCH, 2, HEALTHY)),
                 Map.entry(EventType.COMMAND_PROGRESS, new CommandProgress(AGENT, EPOCH, 3, "c-2", "DOWNLOADING", 1048576L,
                         734003200L, null)),
                 Map.entry(EventType.COMMAND_RESULT, new CommandResult(AGENT, EPOCH, 4, "c-2", "upgrade",
-                        CommandOutcome.ROLLED_BACK, "ACTIVATION_FAILED",
+                        CommandOutcome.ROLLED_BACK, FailureReason.ACTIVATION_FAILED,
                         "generation 3 came up degraded; back on generation 2", HEALTHY, 3,
-                        List.of("home-manager-alice.service"), "Nov 24 10:15:29 systemd[1]: Failed to start …")));
+                        List.of("home-manager-alice.service"), "Nov 24 10:15:29 systemd[1]: Failed to start …")),
+                Map.entry(EventType.COMMAND_REFUSED, new CommandRefused(AGENT, EPOCH, 5, "c-9",
+                        "io.wslfleet.distro.rollback.v1", RejectReason.UNAUTHENTICATED,
+                        "signed with key attacker, which is not trusted here")));
     }
 
     private Samples() {

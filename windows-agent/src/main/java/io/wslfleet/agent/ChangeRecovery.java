@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -37,14 +39,14 @@ final class ChangeRecovery {
                 return Outcome.succeeded("the agent restarted during the reimport; the fresh install verified", now);
             }
             return reimport.restore(distro, Path.of(change.backup()), steps)
-                    .after("AGENT_RESTARTED", "interrupted reimport", null, null, null);
+                    .after(FailureReason.AGENT_RESTARTED, "interrupted reimport", null, null, null);
         }
         Integer now = generations.currentAnyway(distro);
         boolean moved = now != null && !now.equals(change.previousGeneration());
         if (!moved) {
             steps.step("VERIFYING", "the profile never moved; checking " + distro);
             Health h = health.probe(distro);
-            return Outcome.failed("AGENT_RESTARTED",
+            return Outcome.failed(FailureReason.AGENT_RESTARTED,
                     "the agent stopped before the new generation was set; the distro stays on " + h.systemPath(), h);
         }
         try {
@@ -65,6 +67,6 @@ final class ChangeRecovery {
         steps.step("ROLLING_BACK", "the agent restarted during the upgrade and the system is "
                 + after.systemState() + "; rolling back to " + change.previousGeneration());
         return rollback.to(distro, change.previousGeneration(), steps)
-                .after("AGENT_RESTARTED", "interrupted upgrade", now, after.failedUnits(), null);
+                .after(FailureReason.AGENT_RESTARTED, "interrupted upgrade", now, after.failedUnits(), null);
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.time.Clock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,7 +34,7 @@ final class CommandDispatcher {
     CommandResult execute(AgentCommand command, Steps progress) {
         String type = EventType.of(command).ceType();
         if (command.deadline() != null && clock.instant().isAfter(command.deadline())) {
-            return result(command, type, Outcome.refused("DEADLINE_PASSED",
+            return result(command, type, Outcome.refused(FailureReason.DEADLINE_PASSED,
                     "received after its deadline " + command.deadline(), null));
         }
         try {
@@ -42,7 +44,7 @@ final class CommandDispatcher {
                     steps.health.probeQuietly(command.distroName())));
         } catch (Exception e) {
             LOG.log(Level.WARNING, "command " + command.commandId() + " failed", e);
-            return result(command, type, Outcome.failed("AGENT_ERROR", e.getClass().getSimpleName() + ": "
+            return result(command, type, Outcome.failed(FailureReason.AGENT_ERROR, e.getClass().getSimpleName() + ": "
                     + e.getMessage(), steps.health.probeQuietly(command.distroName())));
         }
     }
@@ -59,9 +61,9 @@ final class CommandDispatcher {
         } else if (command instanceof HealthCheckCommand) {
             Health health = steps.health.probe(command.distroName());
             return health.healthy() ? Outcome.succeeded("system is " + health.systemState(), health)
-                    : Outcome.failed("UNHEALTHY", "system is " + health.systemState(), health);
+                    : Outcome.failed(FailureReason.UNHEALTHY, "system is " + health.systemState(), health);
         }
-        return Outcome.refused("UNSUPPORTED_COMMAND", type + " is not supported by agent " + Agent.VERSION, null);
+        return Outcome.refused(FailureReason.UNSUPPORTED_COMMAND, type + " is not supported by agent " + Agent.VERSION, null);
     }
 
     /** The interrupted change's result, for the command that was running when the agent stopped. */
@@ -71,7 +73,7 @@ final class CommandDispatcher {
             outcome = steps.recovery.recover(change, progress);
         } catch (Exception e) {
             LOG.log(Level.WARNING, "recovery after restart failed", e);
-            outcome = Outcome.rollbackFailed("AGENT_RESTARTED", "recovery after restart failed: " + e.getMessage(),
+            outcome = Outcome.rollbackFailed(FailureReason.AGENT_RESTARTED, "recovery after restart failed: " + e.getMessage(),
                     steps.health.probeQuietly(change.distro()));
         }
         return toResult(change.commandId(), EventType.UPGRADE_COMMAND.ceType(), outcome);

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -47,7 +49,7 @@ final class InPlaceUpgrade {
         try {
             copyIntoStore(distro, verified, expected);
         } catch (Rollback.CommandFailed e) {
-            return Outcome.failed(e.getMessage().contains("No space") ? "DISK_FULL" : "COPY_FAILED",
+            return Outcome.failed(e.getMessage().contains("No space") ? FailureReason.DISK_FULL : FailureReason.COPY_FAILED,
                     e.getMessage() + " (distro unchanged)", health.probeQuietly(distro));
         }
 
@@ -55,7 +57,7 @@ final class InPlaceUpgrade {
         AgentState.InFlight change = AgentState.InFlight.inPlace(command.commandId(), distro, previous, expected);
         state.beginChange(change);
         Integer newGeneration = null;
-        String failureReason;
+        FailureReason failureReason;
         String failure;
         List<String> failedUnits = List.of();
         String tail = null;
@@ -74,13 +76,13 @@ final class InPlaceUpgrade {
                 return Outcome.succeeded("upgraded to " + command.release().version() + " (generation "
                         + after.generation() + ")", after);
             }
-            failureReason = "ACTIVATION_FAILED";
+            failureReason = FailureReason.ACTIVATION_FAILED;
             failedUnits = after.failedUnits();
             failure = "generation %s (" + expected + ") was " + after.systemState()
                     + (failedUnits.isEmpty() ? "" : ", failed units " + failedUnits);
             tail = journalTail(after);
         } catch (WslException e) {
-            failureReason = e instanceof Rollback.CommandFailed ? "ACTIVATION_FAILED" : FailureReasons.of(e);
+            failureReason = e instanceof Rollback.CommandFailed ? FailureReason.ACTIVATION_FAILED : FailureReasons.of(e);
             failure = "generation %s (" + expected + "): " + e.getMessage();
         }
         if (newGeneration == null) {

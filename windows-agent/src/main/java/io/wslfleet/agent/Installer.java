@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -37,14 +39,14 @@ final class Installer {
 
     Outcome install(String distro, ReleaseRef release, ReleaseFetcher.Verified verified, Steps steps) throws Exception {
         if (wsl.distro(distro).isPresent()) {
-            return Outcome.refused("NAME_TAKEN", "a distro named " + distro + " is already installed; upgrade it instead",
+            return Outcome.refused(FailureReason.NAME_TAKEN, "a distro named " + distro + " is already installed; upgrade it instead",
                     health.probe(distro));
         }
         long free = Files.getFileStore(state.staging()).getUsableSpace();
         long needed = verified.manifest().nixos() == null ? release.size() * 4
                 : verified.manifest().nixos().uncompressedSize() + release.size();
         if (free < needed) {
-            return Outcome.refused("DISK_FULL", "needs " + needed + " bytes free, " + free + " available", null);
+            return Outcome.refused(FailureReason.DISK_FULL, "needs " + needed + " bytes free, " + free + " available", null);
         }
         steps.step("INSTALLING", "installing " + release.version() + " as " + distro);
         try {
@@ -59,7 +61,7 @@ final class Installer {
             Files.deleteIfExists(verified.file());
             return Outcome.succeeded("installed " + release.version(), after);
         }
-        return new Outcome(io.wslfleet.protocol.events.CommandOutcome.FAILED, "ACTIVATION_FAILED",
+        return new Outcome(io.wslfleet.protocol.events.CommandOutcome.FAILED, FailureReason.ACTIVATION_FAILED,
                 "installed, but the system is " + after.systemState() + " on " + after.systemPath()
                         + " (expected running on " + expected + ")", after, after.generation(), after.failedUnits(), null);
     }

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -50,7 +52,7 @@ final class Reimport {
     Outcome restore(String distro, Path backup, Steps steps) throws Exception {
         steps.step("ROLLING_BACK", "restoring " + distro + " from " + backup.getFileName());
         if (!Files.isRegularFile(backup)) {
-            return Outcome.rollbackFailed("BACKUP_MISSING", "the backup " + backup + " is gone", health.probeQuietly(distro));
+            return Outcome.rollbackFailed(FailureReason.BACKUP_MISSING, "the backup " + backup + " is gone", health.probeQuietly(distro));
         }
         if (wsl.distro(distro).isPresent()) {
             wsl.call("--unregister", distro);
@@ -60,7 +62,7 @@ final class Reimport {
         Health restored = health.afterStart(distro, null, steps);
         return restored.healthy()
                 ? Outcome.rolledBack("restored the backup " + backup.getFileName(), restored)
-                : Outcome.rollbackFailed("ROLLBACK_UNHEALTHY", "restored the backup " + backup.getFileName()
+                : Outcome.rollbackFailed(FailureReason.ROLLBACK_UNHEALTHY, "restored the backup " + backup.getFileName()
                         + " but the system is " + restored.systemState(), restored);
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.time.Duration;
 
 import io.wslfleet.protocol.events.Health;
@@ -31,7 +33,7 @@ final class Rollback {
     Outcome onCommand(RollbackCommand command, Steps steps) throws Exception {
         String distro = command.distroName();
         if (wsl.distro(distro).isEmpty()) {
-            return Outcome.failed("DISTRO_NOT_FOUND", distro + " is not installed", health.probe(distro));
+            return Outcome.failed(FailureReason.DISTRO_NOT_FOUND, distro + " is not installed", health.probe(distro));
         }
         steps.step("ROLLING_BACK", "rolling back " + distro);
         return to(distro, command.toGeneration(), steps);
@@ -47,7 +49,7 @@ final class Rollback {
                 to = Generations.before(generations.all(distro), current).orElse(null);
             }
             if (to == null) {
-                return Outcome.rollbackFailed("NO_PREVIOUS_GENERATION", "there is no generation before " + current,
+                return Outcome.rollbackFailed(FailureReason.NO_PREVIOUS_GENERATION, "there is no generation before " + current,
                         health.probe(distro));
             }
             expectOk(wsl.exec(distro, timeout, "nix-env", "-p", Generations.PROFILE, "--switch-generation",
@@ -64,7 +66,7 @@ final class Rollback {
                 Integer current = generations.currentFromSystemDistro(distro);
                 to = Generations.before(generations.allFromSystemDistro(distro), current).orElse(null);
                 if (to == null) {
-                    return Outcome.rollbackFailed("NO_PREVIOUS_GENERATION", distro
+                    return Outcome.rollbackFailed(FailureReason.NO_PREVIOUS_GENERATION, distro
                             + " does not start and has no generation before " + current, health.probe(distro));
                 }
             }
@@ -75,7 +77,7 @@ final class Rollback {
         if (after.healthy() && to.equals(after.generation())) {
             return Outcome.rolledBack("rolled back to generation " + to + " (" + method + ")", after);
         }
-        return Outcome.rollbackFailed("ROLLBACK_UNHEALTHY", "after rolling back to generation " + to + " (" + method
+        return Outcome.rollbackFailed(FailureReason.ROLLBACK_UNHEALTHY, "after rolling back to generation " + to + " (" + method
                 + ") the system is " + after.systemState(), after);
     }
 

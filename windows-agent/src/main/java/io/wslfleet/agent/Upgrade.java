@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import java.nio.file.Path;
 
 import io.wslfleet.protocol.events.BackupCommand;
@@ -46,7 +48,7 @@ final class Upgrade {
             try {
                 backup = backups.export(distro);
             } catch (Backups.BackupFailed e) {
-                return Outcome.failed("BACKUP_FAILED", e.getMessage() + "; nothing changed", health.probeQuietly(distro));
+                return Outcome.failed(FailureReason.BACKUP_FAILED, e.getMessage() + "; nothing changed", health.probeQuietly(distro));
             }
         }
         return command.mode() == UpgradeMode.REIMPORT
@@ -56,7 +58,7 @@ final class Upgrade {
 
     Outcome backup(BackupCommand command, Steps steps) throws Exception {
         if (wsl.distro(command.distroName()).isEmpty()) {
-            return Outcome.failed("DISTRO_NOT_FOUND", command.distroName() + " is not installed", null);
+            return Outcome.failed(FailureReason.DISTRO_NOT_FOUND, command.distroName() + " is not installed", null);
         }
         steps.step("BACKING_UP", "exporting " + command.distroName());
         try {
@@ -64,7 +66,7 @@ final class Upgrade {
             return Outcome.succeeded("backup " + file + " (" + java.nio.file.Files.size(file) + " bytes)",
                     health.probe(command.distroName()));
         } catch (Backups.BackupFailed e) {
-            return Outcome.failed("BACKUP_FAILED", e.getMessage(), health.probeQuietly(command.distroName()));
+            return Outcome.failed(FailureReason.BACKUP_FAILED, e.getMessage(), health.probeQuietly(command.distroName()));
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -75,7 +77,7 @@ class AgentCrashTest extends AgentTestSupport {
         agent = launch("ws-k", wslState);
         CommandResult back = await(CommandResult.class, r -> r.commandId().equals("cmd-k3"));
         assertThat(back.outcome()).as(back.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
-        assertThat(back.reason()).isEqualTo("AGENT_RESTARTED");
+        assertThat(back.reason()).isEqualTo(FailureReason.AGENT_RESTARTED);
         assertThat(back.health().generation()).isEqualTo(2);
         assertThat(back.health().systemPath()).isEqualTo(good.systemPath());
         assertThat(back.health().systemState()).isEqualTo("running");

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -108,7 +110,7 @@ class AgentTest extends AgentTestSupport {
 
         CommandResult result = await(CommandResult.class, r -> r.commandId().equals("cmd-b1"));
         assertThat(result.outcome()).isEqualTo(CommandOutcome.REFUSED);
-        assertThat(result.reason()).isEqualTo("BAD_SIGNATURE");
+        assertThat(result.reason()).isEqualTo(FailureReason.BAD_SIGNATURE);
         assertThat(distrosOf(wslState)).isEmpty();
     }
 
@@ -160,7 +162,7 @@ class AgentTest extends AgentTestSupport {
         send(new UpgradeCommand("cmd-d3", id, "NixOS", v3, UpgradeMode.IN_PLACE, false, Instant.now().plusSeconds(300)));
         CommandResult degraded = await(CommandResult.class, r -> r.commandId().equals("cmd-d3"));
         assertThat(degraded.outcome()).as(degraded.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
-        assertThat(degraded.reason()).isEqualTo("ACTIVATION_FAILED");
+        assertThat(degraded.reason()).isEqualTo(FailureReason.ACTIVATION_FAILED);
         assertThat(degraded.failedGeneration()).isEqualTo(2);
         assertThat(degraded.failedUnits()).containsExactly("nix-daemon.service", "home-manager-nixos.service");
         assertThat(degraded.health().systemState()).isEqualTo("running");
@@ -210,14 +212,14 @@ class AgentTest extends AgentTestSupport {
         send(new InstallCommand("cmd-f1", id, "NixOS", corrupt, Instant.now().plusSeconds(300)));
         CommandResult bad = await(CommandResult.class, r -> r.commandId().equals("cmd-f1"));
         assertThat(bad.outcome()).isEqualTo(CommandOutcome.REFUSED);
-        assertThat(bad.reason()).isIn("CHECKSUM_MISMATCH", "SIZE_MISMATCH");
+        assertThat(bad.reason()).isIn(FailureReason.CHECKSUM_MISMATCH, FailureReason.SIZE_MISMATCH);
         assertThat(distrosOf(wslState)).isEmpty();
 
         io.wslfleet.wslstandin.StandInFaults.inject(wslState, io.wslfleet.wslstandin.StandInFaults.DISK_FULL, "");
         send(new InstallCommand("cmd-f2", id, "NixOS", release, Instant.now().plusSeconds(300)));
         CommandResult full = await(CommandResult.class, r -> r.commandId().equals("cmd-f2"));
         assertThat(full.outcome()).isEqualTo(CommandOutcome.FAILED);
-        assertThat(full.reason()).isEqualTo("DISK_FULL");
+        assertThat(full.reason()).isEqualTo(FailureReason.DISK_FULL);
         assertThat(distrosOf(wslState)).isEmpty();
         io.wslfleet.wslstandin.StandInFaults.clear(wslState, io.wslfleet.wslstandin.StandInFaults.DISK_FULL);
 
@@ -226,7 +228,7 @@ class AgentTest extends AgentTestSupport {
         send(new InstallCommand("cmd-f4", id, "NixOS", other, Instant.now().plusSeconds(300)));
         CommandResult taken = await(CommandResult.class, r -> r.commandId().equals("cmd-f4"));
         assertThat(taken.outcome()).isEqualTo(CommandOutcome.REFUSED);
-        assertThat(taken.reason()).isEqualTo("NAME_TAKEN");
+        assertThat(taken.reason()).isEqualTo(FailureReason.NAME_TAKEN);
         assertThat(taken.health().systemPath()).isEqualTo(release.systemPath());
     }
 
@@ -240,7 +242,7 @@ class AgentTest extends AgentTestSupport {
         send(new InstallCommand("cmd-g1", id, "NixOS", release, Instant.now().plusSeconds(300)));
         CommandResult hung = await(CommandResult.class, r -> r.commandId().equals("cmd-g1"));
         assertThat(hung.outcome()).isEqualTo(CommandOutcome.FAILED);
-        assertThat(hung.reason()).isEqualTo("WSL_TIMEOUT");
+        assertThat(hung.reason()).isEqualTo(FailureReason.WSL_TIMEOUT);
         assertThat(hung.message()).contains("did not finish within 3 s");
 
         io.wslfleet.wslstandin.StandInFaults.clear(wslState, io.wslfleet.wslstandin.StandInFaults.HANG);

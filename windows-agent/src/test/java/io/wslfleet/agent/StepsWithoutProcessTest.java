@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -96,9 +98,9 @@ class StepsWithoutProcessTest {
     @Test
     void everyWslErrorKindHasOneReason() {
         for (WslException.Kind kind : WslException.Kind.values()) {
-            assertThat(FailureReasons.of(new WslException(kind, null, "x"))).isNotBlank();
+            assertThat(FailureReasons.of(new WslException(kind, null, "x"))).isNotNull();
         }
         assertThat(FailureReasons.of(new WslException(WslException.Kind.of("Wsl/Service/RegisterDistro/0x80070070"),
-                null, "x"))).isEqualTo("DISK_FULL");
+                null, "x"))).isEqualTo(FailureReason.DISK_FULL);
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.agent;
 
+import io.wslfleet.protocol.events.FailureReason;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
@@ -115,7 +117,7 @@ class WslAsItReallyBehavesTest extends AgentTestSupport {
         StandInFaults.clear(wslState, StandInFaults.HANG); // the hanging call stays stuck until the agent kills it
         CommandResult r = await(CommandResult.class, x -> x.commandId().equals("r5-upgrade"));
         assertThat(r.outcome()).as(r.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
-        assertThat(r.reason()).isEqualTo("WSL_TIMEOUT");
+        assertThat(r.reason()).isEqualTo(FailureReason.WSL_TIMEOUT);
         assertThat(r.health().systemState()).isEqualTo("running");
         assertThat(r.health().systemPath()).isEqualTo(release.systemPath());
         assertThat(profileLink(wslState)).isEqualTo("system-1-link");

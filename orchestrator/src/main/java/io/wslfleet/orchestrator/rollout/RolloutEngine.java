@@ -90,7 +90,7 @@ public class RolloutEngine {
             lockRolloutOf(rolledBack);
             boolean back = result.outcome() == CommandOutcome.SUCCEEDED;
             rolledBack.state = back ? DeploymentState.ROLLED_BACK : DeploymentState.ROLLBACK_FAILED;
-            rolledBack.reason = back ? rolledBack.reason : result.reason();
+            rolledBack.reason = back ? rolledBack.reason : reasonOf(result);
             rolledBack.message = result.message();
             rolledBack.reportedSystemPath = result.health() == null ? null : result.health().systemPath();
             rolledBack.finishedAt = clock.instant();
@@ -127,15 +127,15 @@ public class RolloutEngine {
             }
             case ROLLED_BACK -> {
                 d.state = DeploymentState.ROLLED_BACK;
-                d.reason = result.reason();
+                d.reason = reasonOf(result);
             }
             case ROLLBACK_FAILED -> {
                 d.state = DeploymentState.ROLLBACK_FAILED;
-                d.reason = result.reason();
+                d.reason = reasonOf(result);
             }
             case FAILED, REFUSED -> {
                 d.state = DeploymentState.FAILED;
-                d.reason = result.reason();
+                d.reason = reasonOf(result);
             }
         }
         if (d.state != DeploymentState.SUCCEEDED) {
@@ -452,5 +452,10 @@ public class RolloutEngine {
                 .createQuery("select max(d.wave) from Deployment d where d.rolloutId = :id")
                 .setParameter("id", rollout.id).getSingleResult();
         return max == null ? 0 : max.intValue() + 1;
+    }
+
+    /** The result's reason as a deployment records it (deployments also carry reasons of the orchestrator's own). */
+    private static String reasonOf(CommandResult result) {
+        return result.reason() == null ? null : result.reason().name();
     }
 }

@@ -132,7 +132,7 @@ public final class SimulatedFleet implements AutoCloseable {
                 emit(agent, new CommandProgress(agent.id, agent.next(), command.commandId(), "ROLLING_BACK", 0, 0,
                         null));
                 result = new CommandResult(agent.id, agent.next(), command.commandId(), "upgrade",
-                        CommandOutcome.ROLLED_BACK, "ACTIVATION_FAILED",
+                        CommandOutcome.ROLLED_BACK, io.wslfleet.protocol.events.FailureReason.ACTIVATION_FAILED,
                         "generation " + failed + " came up degraded; back on generation " + agent.current,
                         agent.health(), failed, List.of("home-manager-dev.service"), "Failed to start home-manager");
             } else {

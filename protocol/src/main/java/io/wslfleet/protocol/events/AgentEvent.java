@@ -9,7 +9,7 @@ package io.wslfleet.protocol.events;
  * sequence starts again at 1, is heard again because its epoch is later. Epoch 0 is an agent from before epochs.
  */
 public sealed interface AgentEvent extends EventData
-        permits AgentRegistered, AgentHeartbeat, CommandProgress, CommandResult {
+        permits AgentRegistered, AgentHeartbeat, CommandProgress, CommandResult, CommandRefused {
     String agentId();
 
     long epoch();

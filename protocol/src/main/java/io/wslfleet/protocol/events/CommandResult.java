@@ -1,5 +1,6 @@
 package io.wslfleet.protocol.events;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 
 import java.util.List;
@@ -7,8 +8,7 @@ import java.util.List;
 /**
  * How a command ended. Re-sent, unchanged but for the sequence, when the same command id arrives again.
  *
- * @param reason           a stable code for anything but success ({@code BAD_SIGNATURE}, {@code CHECKSUM_MISMATCH},
- *                         {@code DISK_FULL}, {@code NAME_TAKEN}, {@code ACTIVATION_FAILED}, {@code WSL_TIMEOUT}, …)
+ * @param reason           why it did not succeed (null on success); an unknown name reads as {@link FailureReason#OTHER}
  * @param health           the health verified at the end: what the machine really runs
  * @param failedGeneration the generation that failed verification, when the agent rolled back from it
  * @param failedUnits      the units that failed on the failed generation
@@ -16,7 +16,9 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CommandResult(String agentId, long epoch, long sequence, String commandId, String commandType,
-                            CommandOutcome outcome, String reason, String message, Health health,
+                            CommandOutcome outcome,
+                            @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
+                            FailureReason reason, String message, Health health,
                             Integer failedGeneration, List<String> failedUnits, String logTail)
         implements AgentEvent {
     public CommandResult {
@@ -26,16 +28,13 @@ public record CommandResult(String agentId, long epoch, long sequence, String co
         Require.id(commandId, "commandId");
         Require.name(commandType, "commandType", 64);
         Require.nonNull(outcome, "outcome");
-        if (reason != null) {
-            Require.id(reason, "reason");
-        }
         message = Require.text(message, Require.MAX_MESSAGE);
         failedUnits = Health.units(failedUnits, "failedUnits");
         logTail = Require.tail(logTail, Require.MAX_LOG_TAIL);
     }
 
     public CommandResult(String agentId, long sequence, String commandId, String commandType,
-                         CommandOutcome outcome, String reason, String message, Health health,
+                         CommandOutcome outcome, FailureReason reason, String message, Health health,
                          Integer failedGeneration, List<String> failedUnits, String logTail) {
         this(agentId, 0, sequence, commandId, commandType, outcome, reason, message, health, failedGeneration,
                 failedUnits, logTail);
