@@ -17,7 +17,10 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * Serves the store over HTTP: {@code GET|HEAD /artifacts/<sha256>/nixos.wsl} (and {@code manifest.json}). Answers
- * carry {@code Content-Length}, {@code ETag} (the sha256, quoted) and {@code Accept-Ranges: bytes}; a single
+ * carry {@code Content-Length}, {@code ETag} (the sha256 of the bytes served, quoted) and {@code Accept-Ranges: bytes}.
+ * An archive's URL names its content, so it is served {@code Cache-Control: public, max-age=31536000, immutable}: any
+ * HTTP cache or CDN in front of the store may keep it for good, and a branch office's proxy serves a wave once. The
+ * manifest is small and revalidated ({@code no-cache}). A single
  * {@code Range: bytes=a-b} (or {@code a-}, or {@code -n}) gives 206 with {@code Content-Range}, an unsatisfiable
  * one 416, so an agent's interrupted download resumes where it stopped.
  */
@@ -87,7 +90,10 @@ public final class ArtifactServer implements AutoCloseable {
             }
             long length = Files.size(file.get());
             var headers = exchange.getResponseHeaders();
-            headers.add("ETag", "\"" + m.group(1) + "\"");
+            boolean archive = m.group(2).equals("nixos.wsl");
+            String etag = "\"" + (archive ? m.group(1) : sha256(Files.readAllBytes(file.get()))) + "\"";
+            headers.add("ETag", etag);
+            headers.add("Cache-Control", archive ? "public, max-age=31536000, immutable" : "no-cache");
             headers.add("Accept-Ranges", "bytes");
             headers.add("Content-Type", m.group(2).endsWith(".json") ? "application/json" : "application/gzip");
             long from = 0;
@@ -95,7 +101,7 @@ public final class ArtifactServer implements AutoCloseable {
             int status = 200;
             String range = exchange.getRequestHeaders().getFirst("Range");
             String ifRange = exchange.getRequestHeaders().getFirst("If-Range");
-            if (range != null && (ifRange == null || ifRange.equals("\"" + m.group(1) + "\""))) {
+            if (range != null && (ifRange == null || ifRange.equals(etag))) {
                 Matcher r = RANGE.matcher(range.trim());
                 if (!r.matches() || (r.group(1).isEmpty() && r.group(2).isEmpty())) {
                     headers.add("Content-Range", "bytes */" + length);
@@ -157,5 +163,13 @@ public final class ArtifactServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -139,6 +139,15 @@ class BuildWorkerTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(whole.statusCode()).isEqualTo(200);
         assertThat(whole.headers().firstValue("ETag")).contains("\"" + release.sha256() + "\"");
+        // the URL names the content: any cache in front of the store may keep it for good
+        assertThat(whole.headers().firstValue("Cache-Control")).contains("public, max-age=31536000, immutable");
+        HttpResponse<byte[]> manifestFile = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()
+                .replace("nixos.wsl", "manifest.json"))).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(manifestFile.statusCode()).isEqualTo(200);
+        assertThat(manifestFile.headers().firstValue("Cache-Control")).contains("no-cache");
+        assertThat(manifestFile.headers().firstValue("ETag")).contains("\"" + HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(manifestFile.body())) + "\"")
+                .isNotEqualTo(whole.headers().firstValue("ETag"));
         assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(whole.body())))
                 .isEqualTo(release.sha256());
 
