@@ -29,7 +29,7 @@ final class Fleet {
     static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     static {
-        // the manifests use kafka.strimzi.io/v1beta2 (served by Strimzi 0.45 and later, the KRaft releases); the
+        // the manifests use kafka.strimzi.io/v1beta2 (served by every KRaft release of Strimzi, 0.49 included); the
         // model classes read it as well as v1
         for (Class<? extends KubernetesResource> strimzi : List.of(Kafka.class, KafkaNodePool.class, KafkaTopic.class, KafkaUser.class)) {
             SERIALIZATION.registerKubernetesResource(STRIMZI_API_VERSION, strimzi.getSimpleName(), strimzi);
