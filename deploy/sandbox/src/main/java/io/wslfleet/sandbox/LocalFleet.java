@@ -25,8 +25,6 @@ import io.wslfleet.buildworker.cli.BuildWorkerCli;
 import io.wslfleet.buildworker.DemoRoot;
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.embedded.KafkaRole;
-import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
@@ -44,18 +42,27 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *       and {@code FLEET_DB_*}); the embedded broker runs SASL_SSL with a principal per role, each program connects
  *       with its own, and {@code <work>/kafka-admin.properties} holds the admin principal's client properties for
  *       Kafka's console tools;</li>
- *   <li>a signing key pair for this sandbox, and the build worker as a child process ({@code build-worker worker},
+ *   <li>the sandbox's keys: the build worker's release key (signs manifests and artifact events) and the
+ *       orchestrator's command key (signs commands and build requests, in a key file the orchestrator re-reads), each
+ *       trusted by the programs that verify it; and the build worker as a child process ({@code build-worker worker},
  *       with its artifact HTTP server on a free loopback port);</li>
  *   <li>the packaged orchestrator ({@code orchestrator/target/quarkus-app/quarkus-run.jar}) as a child process, until
- *       {@code /q/health/ready} answers 200;</li>
+ *       {@code /q/health/ready} answers 200, and an enrolment token made through its API;</li>
  *   <li>N simulated workstations: each a stand-in {@code wsl.exe} with its own state directory and a windows agent
- *       running as its own process against it.</li>
+ *       running as its own process against it, enrolling with the token.</li>
  * </ol>
  * {@link #close()} stops them in reverse order and leaves no process behind.
  */
 public final class LocalFleet implements AutoCloseable {
 
+    /** The build worker's release key id. */
     public static final String KEY_ID = "sandbox-1";
+    /** The orchestrator's command key id at start. */
+    public static final String ORCHESTRATOR_KEY_ID = "sandbox-orchestrator-1";
+    /** The key {@link #rotateOrchestratorKey} switches to: made at start and trusted by every verifier from then. */
+    public static final String NEXT_ORCHESTRATOR_KEY_ID = "sandbox-orchestrator-2";
+    /** The release key {@link #rotateBuildKey} switches the build worker to. */
+    public static final String NEXT_BUILD_KEY_ID = "sandbox-2";
     public static final String MACHINE_PREFIX = "ws-";
     public static final String WINDOWS_USER = "dev";
 
@@ -83,6 +90,17 @@ public final class LocalFleet implements AutoCloseable {
     private Map<String, String> orchestratorEnv;
     private FleetApi api;
     private KeyPair signingKey;
+    /** The build key {@link #rotateBuildKey} switches to: trusted by the orchestrator and the agents from the start. */
+    private final KeyPair nextSigningKey = Ed25519.generate();
+    private String activeBuildKeyId = KEY_ID;
+    /** The agent process of each machine id, to stop and start one workstation. */
+    private final Map<String, ChildProcess> agents = new LinkedHashMap<>();
+    private final Map<String, Map<String, String>> agentEnvs = new HashMap<>();
+    /** The orchestrator's command keys in its key file, by id; the last one signs. */
+    private final Map<String, KeyPair> orchestratorKeys = new LinkedHashMap<>();
+    private final KeyPair nextOrchestratorKey = Ed25519.generate();
+    private Path orchestratorKeyFile;
+    private String enrolmentToken;
     private final List<String> agentIds = new ArrayList<>();
     /** A password of each role's own: a viewer's password must not be the operator's or the admin's. */
     private final String operatorPassword = randomPassword();
@@ -119,6 +137,9 @@ public final class LocalFleet implements AutoCloseable {
         say.accept("  PostgreSQL       " + infra.jdbcUrl());
 
         signingKey = Ed25519.generate();
+        orchestratorKeys.put(ORCHESTRATOR_KEY_ID, Ed25519.generate());
+        orchestratorKeyFile = work.resolve("secrets/orchestrator-signing.keys");
+        writeOrchestratorKeyFile();
 
         say.accept("starting the build worker");
         startBuildWorker(work);
@@ -135,7 +156,10 @@ public final class LocalFleet implements AutoCloseable {
 
     /** The build worker in its own process, as production runs it: {@code build-worker worker}. */
     private void startBuildWorker(Path work) {
-        int port = freePort();
+        startBuildWorker(work, freePort());
+    }
+
+    private void startBuildWorker(Path work, int port) {
         artifactBaseUrl = "http://127.0.0.1:" + port + "/";
         Map<String, String> env = new HashMap<>();
         env.putAll(infra.kafkaEnvironment(KafkaRole.BUILD_WORKER));
@@ -144,9 +168,11 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_ARTIFACT_HOST", "127.0.0.1");
         env.put("FLEET_ARTIFACT_PORT", String.valueOf(port));
         env.put("FLEET_ARTIFACT_PUBLIC_URL", artifactBaseUrl);
-        env.put("FLEET_SIGNING_KEY_ID", KEY_ID);
-        env.put("FLEET_SIGNING_KEY", java.util.Base64.getEncoder().encodeToString(signingKey.getPrivate().getEncoded()));
+        KeyPair buildKey = activeBuildKeyId.equals(KEY_ID) ? signingKey : nextSigningKey;
+        env.put("FLEET_SIGNING_KEY_ID", activeBuildKeyId);
+        env.put("FLEET_SIGNING_KEY", Ed25519.encode(buildKey.getPrivate()));
         env.put("FLEET_SOURCE", "urn:wsl-fleet:build-worker:sandbox");
+        env.put("FLEET_TRUST_ORCHESTRATOR_KEYS", trustedOrchestratorKeys());
         buildWorker = ChildProcess.java("build worker", List.of("-Xmx256m", "-XX:+UseSerialGC"),
                 System.getProperty("java.class.path"), BuildWorkerCli.class.getName(), List.of("worker"), env,
                 work.resolve("logs/build-worker.log"));
@@ -181,12 +207,18 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_ROLLOUT_TICK_EVERY", "1s");
         env.put("FLEET_OUTBOX_RELAY_EVERY", "1s");
         // the orchestrator catalogs only releases this sandbox's build key signed, downloadable from its worker
-        env.put("FLEET_TRUST_BUILD_KEYS", KEY_ID + "=" + Ed25519.encode(signingKey.getPublic()));
+        env.put("FLEET_TRUST_BUILD_KEYS", trustedBuildKeys());
         env.put("FLEET_TRUST_ARTIFACT_BASE_URLS", artifactBaseUrl);
+        env.put("FLEET_ORCHESTRATOR_KEY_FILE", orchestratorKeyFile.toString());
         orchestratorEnv = env;
         api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
         launchOrchestrator();
         say.accept("  orchestrator     " + api.base() + " (log " + orchestrator.log() + ")");
+        // one token for the sandbox's own workstations: as an admin would make one for a batch of new machines
+        JsonNode token = api.post("api/v1/enrolment-tokens", Map.of("maxUses", 1000, "expiresInSeconds", 7 * 86_400,
+                "description", "sandbox workstations"));
+        enrolmentToken = token.path("token").asText();
+        say.accept("  enrolment token  " + enrolmentToken + " (FLEET_ENROLMENT_TOKEN for more agents)");
     }
 
     private void launchOrchestrator() {
@@ -237,7 +269,15 @@ public final class LocalFleet implements AutoCloseable {
     }
 
     private void startAgent(Path work, int index) {
-        String machineId = String.format("%s%03d", MACHINE_PREFIX, index);
+        startWorkstation(String.format("%s%03d", MACHINE_PREFIX, index), index == 1 ? "canary" : "broad", true);
+    }
+
+    /**
+     * Starts one more simulated workstation: a stand-in wsl.exe and an agent process. With {@code withToken} it
+     * enrols with the sandbox's token; without, it waits in the pending list for an operator. Returns its agent id.
+     */
+    public String startWorkstation(String machineId, String ring, boolean withToken) {
+        Path work = options.workDir();
         Path home = work.resolve("workstations").resolve(machineId);
         Path wsl;
         try {
@@ -250,19 +290,68 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_AGENT_MACHINE_ID", machineId);
         env.put("FLEET_AGENT_WINDOWS_USER", WINDOWS_USER);
         env.put("FLEET_WSL_PATH", wsl.toString());
-        env.put("FLEET_TRUSTED_KEYS", KEY_ID + "=" + Ed25519.encode(signingKey.getPublic()));
+        env.put("FLEET_TRUSTED_KEYS", trustedBuildKeys());
+        env.put("FLEET_TRUST_ORCHESTRATOR_KEYS", trustedOrchestratorKeys());
+        if (withToken) {
+            env.put("FLEET_ENROLMENT_TOKEN", enrolmentToken);
+        }
         env.put("FLEET_AGENT_STATE_DIR", home.resolve("agent-state").toString());
-        env.put("FLEET_AGENT_LABELS", "ring=" + (index == 1 ? "canary" : "broad") + ",site=sandbox");
+        env.put("FLEET_AGENT_LABELS", "ring=" + ring + ",site=sandbox");
         env.put("FLEET_HEARTBEAT_SECONDS", "15");
         ChildProcess agent = ChildProcess.java("agent " + machineId,
                 io.wslfleet.agent.LaunchDefaults.JVM_OPTIONS,
                 System.getProperty("java.class.path"), AgentMain.class.getName(), List.of("run"), env,
                 work.resolve("logs/agent-" + machineId + ".log"));
         children.add(agent);
+        agents.put(machineId, agent);
+        agentEnvs.put(machineId, env);
         agentIds.add(machineId + "/" + WINDOWS_USER);
+        return machineId + "/" + WINDOWS_USER;
     }
 
-    /** Asks the build worker for a release of a small NixOS-WSL root made here; returns the build id. */
+    /** Stops a workstation's agent (the laptop is shut); its state and its stand-in stay. */
+    public void stopAgent(String machineId) {
+        ChildProcess agent = agents.remove(machineId);
+        children.remove(agent);
+        agent.stop();
+    }
+
+    /** Starts a stopped workstation's agent again, with its state. */
+    public void restartAgent(String machineId) {
+        Map<String, String> env = agentEnvs.get(machineId);
+        ChildProcess agent = ChildProcess.java("agent " + machineId, io.wslfleet.agent.LaunchDefaults.JVM_OPTIONS,
+                System.getProperty("java.class.path"), AgentMain.class.getName(), List.of("run"), env,
+                options.workDir().resolve("logs/agent-" + machineId + ".log"));
+        children.add(agent);
+        agents.put(machineId, agent);
+    }
+
+    /** The state directory of a workstation's agent: its identity key is {@code identity.key} there. */
+    public Path agentStateDir(String machineId) {
+        return options.workDir().resolve("workstations").resolve(machineId).resolve("agent-state");
+    }
+
+    /**
+     * Restarts the build worker with the next release key ({@link #NEXT_BUILD_KEY_ID}), which the orchestrator and
+     * the agents trusted from the start: the way a build key is rotated. Releases published before keep verifying
+     * with the old key, which stays trusted.
+     */
+    public void rotateBuildKey() {
+        children.remove(buildWorker);
+        buildWorker.stop();
+        activeBuildKeyId = NEXT_BUILD_KEY_ID;
+        startBuildWorker(options.workDir(), URI.create(artifactBaseUrl).getPort());
+    }
+
+    private String trustedBuildKeys() {
+        return KEY_ID + "=" + Ed25519.encode(signingKey.getPublic()) + "," + NEXT_BUILD_KEY_ID + "="
+                + Ed25519.encode(nextSigningKey.getPublic());
+    }
+
+    /**
+     * Asks for a release of a small NixOS-WSL root made here, through the orchestrator's API as an operator would (the
+     * orchestrator signs the build request); returns the build id.
+     */
     public String requestDemoBuild(String version, DemoRoot.Fault fault) {
         Path root = options.workDir().resolve("demo-roots").resolve(version);
         try {
@@ -270,12 +359,65 @@ public final class LocalFleet implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String buildId = "build-" + version;
-        var request = new BuildRequested(buildId, version,
-                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, root.toString(), null, null),
-                null, "sandbox");
-        send(EventCodec.toRecord(CloudEvent.of("urn:wsl-fleet:sandbox", request)));
-        return buildId;
+        JsonNode build = api.post("api/v1/builds", Map.of("version", version,
+                "source", Map.of("kind", BuildRequested.SourceKind.ROOT_DIRECTORY.name(), "location", root.toString())));
+        return build.path("id").asText();
+    }
+
+    /**
+     * Rotates the orchestrator's command key without a restart, the way an operator rotates it in production: the
+     * new key ({@link #NEXT_ORCHESTRATOR_KEY_ID}) is already trusted by every verifier (the agents and the build
+     * worker were started trusting it), and now becomes the last line of the orchestrator's key file, which the
+     * orchestrator re-reads when it changes. Dropping the old key from the verifiers' lists is the last step.
+     */
+    public void rotateOrchestratorKey() {
+        orchestratorKeys.put(NEXT_ORCHESTRATOR_KEY_ID, nextOrchestratorKey);
+        writeOrchestratorKeyFile();
+    }
+
+    /** The orchestrator's active command key, as a signer: tests sign commands and build requests with it. */
+    public io.wslfleet.protocol.trust.Signer orchestratorSigner() {
+        var last = orchestratorKeys.entrySet().stream().reduce((a, b) -> b).orElseThrow();
+        return new io.wslfleet.protocol.trust.Signer(last.getKey(), last.getValue().getPrivate());
+    }
+
+    /** The build worker's release key, as a signer of records on {@code fleet.artifacts}. */
+    public io.wslfleet.protocol.trust.Signer buildSigner() {
+        return new io.wslfleet.protocol.trust.Signer(activeBuildKeyId,
+                activeBuildKeyId.equals(KEY_ID) ? signingKey.getPrivate() : nextSigningKey.getPrivate());
+    }
+
+    /** The enrolment token the sandbox's workstations enrol with. */
+    public String enrolmentToken() {
+        return enrolmentToken;
+    }
+
+    private String trustedOrchestratorKeys() {
+        StringBuilder trusted = new StringBuilder();
+        orchestratorKeys.forEach((id, pair) -> trusted.append(id).append('=').append(Ed25519.encode(pair.getPublic()))
+                .append(','));
+        trusted.append(NEXT_ORCHESTRATOR_KEY_ID).append('=').append(Ed25519.encode(nextOrchestratorKey.getPublic()));
+        return trusted.toString();
+    }
+
+    private void writeOrchestratorKeyFile() {
+        StringBuilder lines = new StringBuilder("# the orchestrator's command keys; the last line signs\n");
+        orchestratorKeys.forEach((id, pair) -> lines.append(id).append('=')
+                .append(Ed25519.encode(pair.getPrivate())).append('\n'));
+        try {
+            mkdirs(orchestratorKeyFile.getParent());
+            Path part = orchestratorKeyFile.resolveSibling(orchestratorKeyFile.getFileName() + ".part");
+            Files.writeString(part, lines);
+            try {
+                Files.setPosixFilePermissions(part, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException notPosix) {
+                // Windows: the work directory is the user's own
+            }
+            Files.move(part, orchestratorKeyFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**

@@ -68,6 +68,8 @@ public final class SandboxMain implements Callable<Integer> {
         say("  sign in as         admin / " + password);
         say("                     operator / " + fleet.operatorPassword());
         say("                     viewer / " + fleet.viewerPassword());
+        say("  enrol a machine    FLEET_ENROLMENT_TOKEN=" + fleet.enrolmentToken()
+                + " (or accept it from the pending list on the dashboard)");
         say("  logs               " + workDir.toAbsolutePath().resolve("logs"));
         say("  Kafka (admin)      kafka-console-consumer.sh --bootstrap-server " + fleet.infra().kafkaBootstrap()
                 + " --command-config " + fleet.kafkaAdminProperties().toAbsolutePath() + " --include 'fleet\\..*'");
@@ -75,7 +77,7 @@ public final class SandboxMain implements Callable<Integer> {
 
         if (!noDemo) {
             fleet.awaitMachines(agents, Duration.ofMinutes(2));
-            say(agents + " workstations registered");
+            say(agents + " workstations enrolled (with the sandbox's enrolment token)");
             String buildId = fleet.requestDemoBuild(demoVersion, DemoRoot.Fault.NONE);
             say("requested build " + buildId + " of NixOS-WSL " + demoVersion);
             JsonNode release = fleet.awaitRelease("rel-" + demoVersion, Duration.ofMinutes(2));

@@ -35,7 +35,10 @@ import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
+import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.protocol.testing.BadRecords;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
 import io.wslfleet.protocol.testing.Mutations;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -51,7 +54,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link BadRecords}: one class of defect per case) and seeded random mutations ({@link Mutations}), each followed
  * at once by a good event. Asserted per record: its dead-letter copy with the expected reason (found by its origin
  * topic and offset), and the good event after it applied; per topic, {@code /q/health} UP and every process alive;
- * at the end, a fresh orchestrator instance becomes ready and applies new events.
+ * at the end, a fresh orchestrator instance becomes ready and applies new events. Every record is signed by the
+ * key its topic's consumer trusts (a hostile producer holding a genuine key), so the decoding is what is tested;
+ * and per topic the signature classes (none, an untrusted key, a record changed after signing) are refused as
+ * {@code UNAUTHENTICATED}.
  */
 class BusFuzzTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
@@ -63,6 +69,8 @@ class BusFuzzTest {
     static BusObserver observer;
     static List<ConsumerRecord<String, byte[]>> seen;
     static final long seed = Long.getLong("fuzz.seed", System.nanoTime());
+    /** The fuzz machine's own key, enrolled with the sandbox's token. */
+    static final java.security.KeyPair fuzzKey = Ed25519.generate();
 
     @BeforeAll
     static void startFleet() {
@@ -100,7 +108,8 @@ class BusFuzzTest {
         String fuzzAgent = "fuzz-1/dev";
         long epoch = Instant.now().minusSeconds(60).toEpochMilli();
         sendEvent(new AgentRegistered(fuzzAgent, epoch, 1, "fuzz", new Inventory("fuzz-1", "dev", "fuzz-1",
-                "10.0.26100", "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())));
+                "10.0.26100", "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of()))
+                .withIdentity(Ed25519.encode(fuzzKey.getPublic()), fleet.enrolmentToken()));
         long[] sequence = {1};
         IntFunction<EventData> heartbeat = i -> new AgentHeartbeat(fuzzAgent, epoch, ++sequence[0],
                 new Health("NixOS", "degraded", List.of("probe-" + i + ".service"), 1, null, Instant.now()));
@@ -115,12 +124,12 @@ class BusFuzzTest {
         await().atMost(WAIT).until(() -> probeApplied(fuzzAgent, 10_000));
 
         // a duplicate event id with other data changes nothing and is not dead-lettered (a redelivery)
-        CloudEvent<?> original = CloudEvent.of("urn:fuzz", heartbeat.apply(20_000));
-        fleet.send(EventCodec.toRecord(original));
+        CloudEvent<?> original = CloudEvent.of(source(Topics.AGENT_EVENTS, fuzzAgent), heartbeat.apply(20_000));
+        fleet.send(signed(EventCodec.toRecord(original)));
         await().atMost(WAIT).until(() -> probeApplied(fuzzAgent, 20_000));
         EventData forged = heartbeat.apply(20_001);
-        fleet.send(EventCodec.toRecord(new CloudEvent<>(original.id(), original.type(), original.source(),
-                Instant.now(), original.subject(), forged)));
+        fleet.send(signed(EventCodec.toRecord(new CloudEvent<>(original.id(), original.type(), original.source(),
+                Instant.now(), original.subject(), forged))));
         sendEvent(heartbeat.apply(20_002));
         await().atMost(WAIT).until(() -> probeApplied(fuzzAgent, 20_002));
         assertThat(fleet.api().get("api/v1/machines/" + fuzzAgent + "/health?limit=1000").toString())
@@ -165,15 +174,37 @@ class BusFuzzTest {
     private void fuzzTopic(String topic, IntFunction<EventData> probe, Random random, IntPredicate applied,
                            boolean withKeyCases) throws Exception {
         List<Sent> sent = new ArrayList<>();
-        CloudEvent<?> template = CloudEvent.of("urn:fuzz", probe.apply(0));
+        CloudEvent<?> template = CloudEvent.of(source(topic, probe.apply(0).key()), probe.apply(0));
         List<BadRecords.Case> cases = new ArrayList<>(BadRecords.of(template));
         if (!withKeyCases) {
             cases.removeIf(c -> c.expected() == RejectReason.KEY_MISMATCH && !c.name().contains("ce_subject"));
         }
         int i = 1;
         for (BadRecords.Case bad : cases) {
-            RecordMetadata at = fleet.sendAndAwait(bad.record());
+            RecordMetadata at = fleet.sendAndAwait(signed(bad.record()));
             sent.add(new Sent(bad.name(), bad.expected(), topic, at.partition(), at.offset()));
+            sendEvent(probe.apply(i++));
+        }
+        // the signature classes: the event a probe would be, but unsigned, signed by a key nobody trusts, or changed
+        // after it was signed
+        for (String forgery : List.of("unsigned", "untrusted key", "changed after signing")) {
+            EventData data = probe.apply(i + 100_000);
+            ProducerRecord<String, byte[]> record = EventCodec.toRecord(CloudEvent.of(source(topic, data.key()), data));
+            ProducerRecord<String, byte[]> forged = switch (forgery) {
+                case "unsigned" -> record;
+                case "untrusted key" -> RecordSignatures.sign(record, new Signer(
+                        topic.equals(Topics.AGENT_EVENTS) ? Signer.ofPair(fuzzKey).keyId() : "attacker",
+                        Ed25519.generate().getPrivate()));
+                default -> {
+                    ProducerRecord<String, byte[]> ok = signed(record);
+                    // still the same JSON to a decoder (a trailing space), but not the bytes that were signed
+                    byte[] value = java.util.Arrays.copyOf(ok.value(), ok.value().length + 1);
+                    value[value.length - 1] = ' ';
+                    yield new ProducerRecord<>(topic, null, ok.key(), value, ok.headers());
+                }
+            };
+            RecordMetadata at = fleet.sendAndAwait(forged);
+            sent.add(new Sent(forgery, RejectReason.UNAUTHENTICATED, topic, at.partition(), at.offset()));
             sendEvent(probe.apply(i++));
         }
         ProducerRecord<String, byte[]> good = EventCodec.toRecord(template);
@@ -182,7 +213,7 @@ class BusFuzzTest {
             if (!withKeyCases && !template.data().key().equals(mutated.key())) {
                 continue;
             }
-            RecordMetadata at = fleet.sendAndAwait(mutated);
+            RecordMetadata at = fleet.sendAndAwait(signed(mutated));
             sent.add(new Sent("mutation " + m, null, topic, at.partition(), at.offset()));
             sendEvent(probe.apply(i++));
         }
@@ -213,7 +244,23 @@ class BusFuzzTest {
     }
 
     private RecordMetadata sendEvent(EventData data) throws Exception {
-        return fleet.sendAndAwait(EventCodec.toRecord(CloudEvent.of("urn:fuzz", data)));
+        return fleet.sendAndAwait(signed(EventCodec.toRecord(CloudEvent.of(source(io.wslfleet.protocol.EventType.of(data).topic(), data.key()),
+                data))));
+    }
+
+    /** Signed with the key the topic's consumer trusts: the fuzz machine's, the orchestrator's or the build worker's. */
+    private static ProducerRecord<String, byte[]> signed(ProducerRecord<String, byte[]> record) {
+        Signer signer = switch (record.topic()) {
+            case Topics.AGENT_EVENTS -> Signer.ofPair(fuzzKey);
+            case Topics.ARTIFACTS -> fleet.buildSigner();
+            default -> fleet.orchestratorSigner();
+        };
+        return RecordSignatures.sign(record, signer);
+    }
+
+    /** The ce_source the topic's producer uses: an agent names itself. */
+    private static String source(String topic, String key) {
+        return topic.equals(Topics.AGENT_EVENTS) ? "urn:wsl-fleet:agent:" + key : "urn:fuzz";
     }
 
     private static void awaitDeadLetter(Sent s) {
