@@ -32,11 +32,14 @@ import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -47,8 +50,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * The long-running worker: consumes {@code fleet.build-requests} (consumer group {@code build-workers}, so several
  * workers share the requests), makes each release, and publishes on {@code fleet.artifacts}:
  * {@link BuildProgress} while working, then {@link ReleasePublished} only once the artifact and its signed manifest
- * are durably stored and served, or {@link BuildFailed} with a reason a person can act on and nothing else. A record
- * that cannot be decoded goes to {@code fleet.dead-letter}. Offsets are committed after a request is handled.
+ * are durably stored and served, or {@link BuildFailed} with a reason a person can act on and nothing else. It builds
+ * only requests signed by a key of {@code FLEET_TRUST_ORCHESTRATOR_KEYS} and signs everything it publishes with its
+ * release key. A record that cannot be decoded, or is not signed by the orchestrator, goes to
+ * {@code fleet.dead-letter}. Offsets are committed after a request is handled.
  */
 public final class BuildWorker implements AutoCloseable {
 
@@ -66,11 +71,13 @@ public final class BuildWorker implements AutoCloseable {
     private final Thread loop;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Clock clock = Clock.systemUTC();
+    private final Signer signer;
     private final EventDecoder decoder = new EventDecoder(Topics.BUILD_REQUESTS,
             Contract.fromEnvironment(System.getenv()), clock);
 
     private BuildWorker(BuildWorkerConfig config) throws IOException {
         this.config = config;
+        this.signer = new Signer(config.keyId(), config.signingKey());
         Files.createDirectories(config.workDir());
         this.store = new ArtifactStore(config.storeDir());
         this.server = new ArtifactServer(store, config.httpHost(), config.httpPort(), config.publicBaseUrl());
@@ -158,6 +165,13 @@ public final class BuildWorker implements AutoCloseable {
     void handle(ConsumerRecord<String, byte[]> record) {
         var decoded = decoder.accept(record, this::deadLetter);
         if (decoded.isEmpty()) {
+            return;
+        }
+        if (RecordSignatures.verify(record, config.orchestratorKeys()) instanceof RecordSignatures.Verification.Refused
+                refused) {
+            // not the orchestrator's: nothing is built and nothing said on fleet.artifacts, where a BuildFailed
+            // for a forged build id could only confuse
+            deadLetter(record, RejectReason.UNAUTHENTICATED, refused.detail());
             return;
         }
         BuildRequested request = (BuildRequested) decoded.get().data(); // the only event of fleet.build-requests
@@ -444,7 +458,7 @@ public final class BuildWorker implements AutoCloseable {
             var event = new BuildProgress(buildId, step, Math.max(0, total > 0 ? Math.min(done, total) : done),
                     Math.max(0, total));
             try {
-                producer.send(EventCodec.toRecord(CloudEvent.of(config.source(), event, clock)), (meta, e) -> {
+                producer.send(signed(event), (meta, e) -> {
                     if (e != null) {
                         LOG.fine("progress event not sent: " + e);
                     }
@@ -457,10 +471,15 @@ public final class BuildWorker implements AutoCloseable {
 
     private void publish(EventData data) {
         try {
-            producer.send(EventCodec.toRecord(CloudEvent.of(config.source(), data, clock))).get(30, TimeUnit.SECONDS);
+            producer.send(signed(data)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("could not publish " + data.getClass().getSimpleName(), e);
         }
+    }
+
+    /** An event of this worker's, signed with its release key: the orchestrator believes build events only so. */
+    private ProducerRecord<String, byte[]> signed(EventData data) {
+        return RecordSignatures.sign(EventCodec.toRecord(CloudEvent.of(config.source(), data, clock)), signer);
     }
 
     private void deadLetter(ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {

@@ -5,6 +5,8 @@ import java.security.PrivateKey;
 import java.util.Map;
 import java.util.Objects;
 
+import io.wslfleet.protocol.trust.TrustedKeys;
+
 /**
  * @param kafkaBootstrap broker list
  * @param storeDir       the artifact store's directory
@@ -18,10 +20,15 @@ import java.util.Objects;
  * @param nixPath        the {@code nix} program for FLAKE builds
  * @param buildTimeout   how long a {@code nix build} (and the tarball builder) may take
  * @param kafkaSecurity  Kafka client security properties ({@code KafkaClientSettings.security}; empty: PLAINTEXT)
+ * @param orchestratorKeys the keys a build request must be signed with ({@code FLEET_TRUST_ORCHESTRATOR_KEYS}):
+ *                       required, the worker builds nothing else
  */
 public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workDir, String httpHost, int httpPort,
                                 String publicBaseUrl, String keyId, PrivateKey signingKey, String source,
-                                String nixPath, java.time.Duration buildTimeout, Map<String, Object> kafkaSecurity) {
+                                String nixPath, java.time.Duration buildTimeout, Map<String, Object> kafkaSecurity,
+                                TrustedKeys orchestratorKeys) {
+
+    public static final String TRUST_ORCHESTRATOR_KEYS = "FLEET_TRUST_ORCHESTRATOR_KEYS";
 
     public BuildWorkerConfig {
         Objects.requireNonNull(kafkaBootstrap, "kafkaBootstrap");
@@ -29,6 +36,10 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(keyId, "keyId");
         Objects.requireNonNull(signingKey, "signingKey");
+        if (orchestratorKeys == null || orchestratorKeys.isEmpty()) {
+            throw new IllegalArgumentException(TRUST_ORCHESTRATOR_KEYS + " is not set: the build worker builds only "
+                    + "requests signed by a key listed there (keyId=base64 X.509 Ed25519 public key, comma-separated)");
+        }
         httpHost = httpHost == null ? "127.0.0.1" : httpHost;
         source = source == null ? "urn:wsl-fleet:build-worker" : source;
         nixPath = nixPath == null ? "nix" : nixPath;
@@ -53,6 +64,24 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
         private String nixPath;
         private java.time.Duration buildTimeout;
         private Map<String, Object> kafkaSecurity;
+        private TrustedKeys orchestratorKeys;
+
+        /** The orchestrator keys whose signature makes a build request one the worker builds. */
+        public Builder orchestratorKeys(TrustedKeys v) {
+            orchestratorKeys = v;
+            return this;
+        }
+
+        /** The same from {@code keyId=base64,...}, as {@code FLEET_TRUST_ORCHESTRATOR_KEYS} holds it. */
+        public Builder orchestratorKeys(String spec) {
+            try {
+                orchestratorKeys = TrustedKeys.parse(spec);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(TRUST_ORCHESTRATOR_KEYS + " is not a list of keyId=base64 Ed25519 "
+                        + "public keys: " + e.getMessage(), e);
+            }
+            return this;
+        }
 
         /** Security settings for the Kafka clients, e.g. {@code KafkaClientSettings.security(System.getenv())}. */
         public Builder kafkaSecurity(Map<String, Object> v) {
@@ -113,7 +142,7 @@ public record BuildWorkerConfig(String kafkaBootstrap, Path storeDir, Path workD
 
         public BuildWorkerConfig build() {
             return new BuildWorkerConfig(kafkaBootstrap, storeDir, workDir, httpHost, httpPort, publicBaseUrl, keyId,
-                    signingKey, source, nixPath, buildTimeout, kafkaSecurity);
+                    signingKey, source, nixPath, buildTimeout, kafkaSecurity, orchestratorKeys);
         }
     }
 }

@@ -35,6 +35,9 @@ import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.protocol.release.ManifestVerifier;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
+import io.wslfleet.protocol.trust.TrustedKeys;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -54,6 +57,8 @@ class BuildWorkerTest {
     @TempDir
     static Path tmp;
     static KeyPair key = Ed25519.generate();
+    static final String ORCHESTRATOR_KEY_ID = "orch-1";
+    static KeyPair orchestratorKey = Ed25519.generate();
     static BuildWorker worker;
     static KafkaProducer<String, byte[]> producer;
     static KafkaConsumer<String, byte[]> consumer;
@@ -68,6 +73,7 @@ class BuildWorkerTest {
                 .kafkaSecurity(KafkaClientSettings.security(workerEnv))
                 .storeDir(tmp.resolve("store")).workDir(tmp.resolve("work")).signingKey("test-1", key.getPrivate())
                 .nixPath(NixStandIn.install(tmp.resolve("bin")).toString())
+                .orchestratorKeys(TrustedKeys.parse(ORCHESTRATOR_KEY_ID + "=" + Ed25519.encode(orchestratorKey.getPublic())))
                 .source("urn:test").build());
         // build requests as the orchestrator sends them; what the worker writes read back as an operator would (admin)
         producer = new KafkaProducer<>(infra.kafkaClientProperties(KafkaRole.ORCHESTRATOR), new StringSerializer(),
@@ -86,9 +92,18 @@ class BuildWorkerTest {
     }
 
     private static void request(String buildId, String version, String rootDir) throws Exception {
-        var req = new BuildRequested(buildId, version,
-                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, rootDir, null, null), null, "test");
-        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", req))).get(30, TimeUnit.SECONDS);
+        send(new BuildRequested(buildId, version,
+                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, rootDir, null, null), null, "test"));
+    }
+
+    /** A build request as the orchestrator sends it: signed with its key. */
+    private static void send(BuildRequested request) throws Exception {
+        producer.send(RecordSignatures.sign(unsigned(request), new Signer(ORCHESTRATOR_KEY_ID,
+                orchestratorKey.getPrivate()))).get(30, TimeUnit.SECONDS);
+    }
+
+    private static ProducerRecord<String, byte[]> unsigned(BuildRequested request) {
+        return EventCodec.toRecord(CloudEvent.of("urn:wsl-fleet:orchestrator", request));
     }
 
     private static ConsumerRecord<String, byte[]> await(java.util.function.Predicate<ConsumerRecord<String, byte[]>> match) {
@@ -227,9 +242,8 @@ class BuildWorkerTest {
             String base = "http://127.0.0.1:" + server.getAddress().getPort();
             for (String[] b : new String[][] {{"b-http", base + "/releases/download/2505.7.0/nixos.wsl"},
                     {"b-http-missing", base + "/nowhere/nixos.wsl"}}) {
-                producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested(b[0], "25.05.50-" + b[0],
-                        new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, b[1], null, null), null, "test"))))
-                        .get(30, TimeUnit.SECONDS);
+                send(new BuildRequested(b[0], "25.05.50-" + b[0],
+                        new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, b[1], null, null), null, "test"));
             }
             ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-http")), ReleasePublished.class);
             assertThat(release.nixos().nixosVersion()).isEqualTo("25.05.50");
@@ -317,9 +331,9 @@ class BuildWorkerTest {
             Files.write(file, image.getValue());
             // the .sha256 matches: the refusal must come from the content, not the checksum
             Files.writeString(Path.of(file + ".sha256"), BuildWorker.sha256(file) + "  " + file.getFileName() + "\n");
-            producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-refuse-" + image.getKey(),
+            send(new BuildRequested("b-refuse-" + image.getKey(),
                     "25.05.20-r" + n++, new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, file.toString(), null, null),
-                    null, "test")))).get(30, TimeUnit.SECONDS);
+                    null, "test"));
         }
         for (var image : images.keySet()) {
             BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-refuse-" + image)), BuildFailed.class);
@@ -359,12 +373,12 @@ class BuildWorkerTest {
         var customization = new BuildRequested.Customization(Map.of("/etc/nixos/configuration.nix", "{ }\n"), "Corp",
                 Map.of("network.hostname", "corp"));
 
-        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-up-bad", "25.05.12",
+        send(new BuildRequested("b-up-bad", "25.05.12",
                 new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, upstream.toString(),
-                        tmp.resolve("wrong.sha256").toString(), null), customization, "test")))).get(30, TimeUnit.SECONDS);
-        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested("b-up", "25.05.11-corp1",
+                        tmp.resolve("wrong.sha256").toString(), null), customization, "test"));
+        send(new BuildRequested("b-up", "25.05.11-corp1",
                 new BuildRequested.Source(BuildRequested.SourceKind.UPSTREAM, upstream.toString(), null, null),
-                customization, "test")))).get(30, TimeUnit.SECONDS);
+                customization, "test"));
 
         BuildFailed failed = data(await(r -> is(r, BuildFailed.class, "b-up-bad")), BuildFailed.class);
         assertThat(failed.reason()).isEqualTo("CHECKSUM_MISMATCH");
@@ -392,9 +406,9 @@ class BuildWorkerTest {
 
         for (String[] b : new String[][] {{"b-flake", "25.05.30", "devbox"}, {"b-flake-broken", "25.05.31", "broken"},
                 {"b-flake-nohost", "25.05.32", "nohost"}}) {
-            producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", new BuildRequested(b[0], b[1],
+            send(new BuildRequested(b[0], b[1],
                     new BuildRequested.Source(BuildRequested.SourceKind.FLAKE, flake.toString(), null, b[2]),
-                    null, "test")))).get(30, TimeUnit.SECONDS);
+                    null, "test"));
         }
         ReleasePublished release = data(await(r -> is(r, ReleasePublished.class, "b-flake")), ReleasePublished.class);
         assertThat(release.nixos().systemPath()).isEqualTo(systemPath);
@@ -407,5 +421,58 @@ class BuildWorkerTest {
         BuildFailed noHost = data(await(r -> is(r, BuildFailed.class, "b-flake-nohost")), BuildFailed.class);
         assertThat(noHost.detail()).contains("does not provide attribute");
         assertThat(seen.stream().anyMatch(r -> is(r, ReleasePublished.class, "b-flake-broken"))).isFalse();
+    }
+
+    @Test
+    void unsignedAndWronglySignedRequestsAreDeadLetteredAndNothingIsBuilt() throws Exception {
+        Path root = tmp.resolve("forged-root");
+        DemoRoot.create(root, "host1", "25.05.60", 1, DemoRoot.Fault.NONE);
+        KeyPair attacker = Ed25519.generate();
+        Map<String, ProducerRecord<String, byte[]>> forged = new java.util.LinkedHashMap<>();
+        forged.put("b-unsigned", unsigned(rootRequest("b-unsigned", "25.05.60", root)));
+        forged.put("b-untrusted", RecordSignatures.sign(unsigned(rootRequest("b-untrusted", "25.05.61", root)),
+                new Signer("attacker", attacker.getPrivate())));
+        forged.put("b-claims-orch", RecordSignatures.sign(unsigned(rootRequest("b-claims-orch", "25.05.62", root)),
+                new Signer(ORCHESTRATOR_KEY_ID, attacker.getPrivate())));
+        for (var record : forged.values()) {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+        }
+        request("b-after-forged", "25.05.63", root.toString());
+        await(r -> is(r, ReleasePublished.class, "b-after-forged"));
+
+        for (String buildId : forged.keySet()) {
+            ConsumerRecord<String, byte[]> dead = await(r -> r.topic().equals(Topics.DEAD_LETTER) && buildId.equals(r.key()));
+            assertThat(new String(dead.headers().lastHeader(CloudEventHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8))
+                    .as(buildId).isEqualTo("UNAUTHENTICATED");
+            assertThat(new String(dead.headers().lastHeader(CloudEventHeaders.DLQ_CONSUMER).value(), StandardCharsets.UTF_8))
+                    .isEqualTo("build-worker");
+            assertThat(dead.value()).isEqualTo(forged.get(buildId).value());
+            // handled, then: not built, and not a word about it on fleet.artifacts
+            assertThat(seen).noneMatch(r -> is(r, BuildProgress.class, buildId) || is(r, BuildFailed.class, buildId)
+                    || is(r, ReleasePublished.class, buildId));
+        }
+        assertThat(worker.store().release("rel-25.05.60")).isEmpty();
+        assertThat(worker.store().release("rel-25.05.61")).isEmpty();
+        assertThat(worker.store().release("rel-25.05.62")).isEmpty();
+    }
+
+    @Test
+    void everyEventTheWorkerPublishesVerifiesWithItsReleaseKey() throws Exception {
+        Path root = tmp.resolve("signed-events-root");
+        DemoRoot.create(root, "host1", "25.05.64", 1, DemoRoot.Fault.NONE);
+        request("b-signed-events", "25.05.64", root.toString());
+        request("b-signed-missing", "25.05.65", tmp.resolve("no-such-root").toString());
+        await(r -> is(r, ReleasePublished.class, "b-signed-events"));
+        await(r -> is(r, BuildFailed.class, "b-signed-missing"));
+        TrustedKeys releaseKey = TrustedKeys.parse("test-1=" + Ed25519.encode(key.getPublic()));
+        var published = seen.stream().filter(r -> r.topic().equals(Topics.ARTIFACTS)).toList();
+        assertThat(published).anyMatch(r -> is(r, BuildProgress.class, "b-signed-events"));
+        assertThat(published).allSatisfy(r -> assertThat(RecordSignatures.verify(r, releaseKey))
+                .isInstanceOf(RecordSignatures.Verification.Verified.class));
+    }
+
+    private static BuildRequested rootRequest(String buildId, String version, Path root) {
+        return new BuildRequested(buildId, version,
+                new BuildRequested.Source(BuildRequested.SourceKind.ROOT_DIRECTORY, root.toString(), null, null), null, "test");
     }
 }

@@ -145,6 +145,21 @@ class CliTest {
         }
     }
 
+    @Test
+    void theWorkerDoesNotStartWithoutTrustedOrchestratorKeys() {
+        String key = Ed25519.encode(Ed25519.generate().getPrivate());
+        String[] common = {"worker", "--signing-key", key, "--store", tmp.resolve("s").toString(),
+                "--work", tmp.resolve("w").toString(), "--kafka", "127.0.0.1:1"};
+        StringBuilder missing = new StringBuilder();
+        assertThat(runWithStderr(missing, common)).isEqualTo(2);
+        assertThat(missing).contains("FLEET_TRUST_ORCHESTRATOR_KEYS is not set");
+        StringBuilder invalid = new StringBuilder();
+        String[] withBadKeys = java.util.stream.Stream.concat(java.util.Arrays.stream(common),
+                java.util.stream.Stream.of("--trust-orchestrator-keys", "orch-1=not-a-key")).toArray(String[]::new);
+        assertThat(runWithStderr(invalid, withBadKeys)).isEqualTo(2);
+        assertThat(invalid).contains("FLEET_TRUST_ORCHESTRATOR_KEYS is not a list");
+    }
+
     private int runWithStderr(StringBuilder err, String... args) {
         java.io.PrintStream saved = System.err;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.wslfleet.protocol.events.AgentId;
+import io.wslfleet.protocol.events.AgentRegistered;
+import io.wslfleet.protocol.trust.TrustedKeys;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
 
 /**
@@ -16,13 +18,19 @@ import io.wslfleet.protocol.kafka.KafkaClientSettings;
  * {@code FLEET_KAFKA_BOOTSTRAP}, {@code FLEET_AGENT_MACHINE_ID}, {@code FLEET_AGENT_WINDOWS_USER}, {@code FLEET_WSL_PATH},
  * {@code FLEET_TRUSTED_KEYS} ({@code keyId=base64,...}), {@code FLEET_AGENT_STATE_DIR}, {@code FLEET_AGENT_LABELS}
  * ({@code ring=canary,team=x}), {@code FLEET_HEARTBEAT_SECONDS} (60), {@code FLEET_DISTRO_NAME} (NixOS),
- * {@code FLEET_WSL_TIMEOUT_SECONDS} (120), {@code FLEET_VERIFY_TIMEOUT_SECONDS} (120), and the Kafka security
- * variables of {@link KafkaClientSettings} ({@code FLEET_KAFKA_SECURITY_PROTOCOL}, {@code FLEET_KAFKA_USERNAME}, ...).
+ * {@code FLEET_WSL_TIMEOUT_SECONDS} (120), {@code FLEET_VERIFY_TIMEOUT_SECONDS} (120),
+ * {@code FLEET_TRUST_ORCHESTRATOR_KEYS} (required, {@code keyId=base64,...}: the keys whose signature makes a command
+ * one the agent obeys), {@code FLEET_ENROLMENT_TOKEN} (optional, sent with every registration; never logged), and the
+ * Kafka security variables of {@link KafkaClientSettings} ({@code FLEET_KAFKA_SECURITY_PROTOCOL},
+ * {@code FLEET_KAFKA_USERNAME}, ...).
  */
 public record AgentConfig(String kafkaBootstrap, String machineId, String windowsUser, Path wslPath,
                           String trustedKeys, Path stateDir, Map<String, String> labels, Duration heartbeat,
                           String distroName, Duration wslTimeout, Duration verifyTimeout,
-                          Map<String, Object> kafkaSecurity) {
+                          Map<String, Object> kafkaSecurity, TrustedKeys orchestratorKeys, String enrolmentToken) {
+
+    public static final String TRUST_ORCHESTRATOR_KEYS = "FLEET_TRUST_ORCHESTRATOR_KEYS";
+    public static final String ENROLMENT_TOKEN = "FLEET_ENROLMENT_TOKEN";
 
     public String agentId() {
         return AgentId.of(machineId, windowsUser);
@@ -77,7 +85,45 @@ public record AgentConfig(String kafkaBootstrap, String machineId, String window
                 env.getOrDefault("FLEET_DISTRO_NAME", "NixOS"),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_WSL_TIMEOUT_SECONDS", "120"))),
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_VERIFY_TIMEOUT_SECONDS", "120"))),
-                KafkaClientSettings.security(env));
+                KafkaClientSettings.security(env),
+                orchestratorKeys(env.get(TRUST_ORCHESTRATOR_KEYS)),
+                enrolmentToken(env.get(ENROLMENT_TOKEN)));
+    }
+
+    /** The trusted orchestrator keys: required, since an agent without them could obey no command at all. */
+    static TrustedKeys orchestratorKeys(String spec) {
+        TrustedKeys keys;
+        try {
+            keys = TrustedKeys.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(TRUST_ORCHESTRATOR_KEYS + " is not a list of keyId=base64 Ed25519 "
+                    + "public keys: " + e.getMessage(), e);
+        }
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException(TRUST_ORCHESTRATOR_KEYS + " is not set: the agent obeys only commands "
+                    + "signed by a key listed there (keyId=base64 X.509 Ed25519 public key, comma-separated)");
+        }
+        return keys;
+    }
+
+    private static String enrolmentToken(String token) {
+        if (token == null || token.isBlank()) {
+            return null;
+        }
+        String trimmed = token.trim();
+        if (trimmed.length() > AgentRegistered.MAX_TOKEN_CHARS || !trimmed.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw new IllegalArgumentException(ENROLMENT_TOKEN + " must be at most " + AgentRegistered.MAX_TOKEN_CHARS
+                    + " printable ASCII characters (<token id>.<secret>)");
+        }
+        return trimmed;
+    }
+
+    /** Without the enrolment token and the Kafka credentials: a configuration may be logged, they never are. */
+    @Override
+    public String toString() {
+        return "AgentConfig[agentId=" + agentId() + ", kafka=" + kafkaBootstrap + ", wsl=" + wslPath + ", state="
+                + stateDir + ", labels=" + labels + ", orchestratorKeys=" + orchestratorKeys.ids()
+                + ", enrolmentToken=" + (enrolmentToken == null ? "none" : "set") + "]";
     }
 
     static Map<String, String> parseLabels(String spec) {

@@ -43,15 +43,25 @@ public final class AgentMain {
     static final class Run implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
-            AgentConfig config = AgentConfig.load(System.getenv());
-            logToStateDir(config.stateDir());
+            AgentConfig config;
+            Agent agent;
+            try {
+                config = AgentConfig.load(System.getenv());
+                logToStateDir(config.stateDir());
+                agent = new Agent(config).start();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                // a setting missing or wrong, an identity key unreadable: say which, and do not start
+                System.err.println("windows-agent: cannot start: " + e.getMessage());
+                return 2;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
-            Agent agent = new Agent(config).start();
+            Agent running = agent;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                agent.close();
+                running.close();
                 stopped.countDown();
             }, "agent-shutdown"));
-            System.out.println("agent " + config.agentId() + " running (wsl.exe: " + config.wslPath() + ")");
+            System.out.println("agent " + config.agentId() + " running as key " + agent.keyId() + " (wsl.exe: "
+                    + config.wslPath() + ")");
             stopped.await();
             return 0;
         }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
@@ -28,7 +29,8 @@ import org.apache.kafka.common.header.Header;
  * Every event the agent sends goes through here: written to {@code <state>/outbox/} first, then delivered by one
  * sender thread, strictly in the order written, and deleted once the broker acknowledged it. When the broker is down
  * nothing is lost or reordered, also across a restart of the agent: the files are delivered when it is back. A
- * record may be delivered twice if an acknowledgement is lost; consumers are idempotent by event id.
+ * record may be delivered twice if an acknowledgement is lost; consumers are idempotent by event id. Each record is
+ * sealed (the agent signs its events) as it is sent, so a backlog from before the agent signed is signed too.
  */
 final class EventOutbox implements AutoCloseable {
 
@@ -36,13 +38,16 @@ final class EventOutbox implements AutoCloseable {
 
     private final Path dir;
     private final Producer<String, byte[]> producer;
+    private final UnaryOperator<ProducerRecord<String, byte[]>> seal;
     private final Thread sender;
     private volatile boolean running = true;
     private long next;
 
-    EventOutbox(Path dir, Producer<String, byte[]> producer) {
+    /** @param seal what a record becomes on its way out: signed, for the agent's own events */
+    EventOutbox(Path dir, Producer<String, byte[]> producer, UnaryOperator<ProducerRecord<String, byte[]>> seal) {
         this.dir = dir;
         this.producer = producer;
+        this.seal = seal;
         try {
             Files.createDirectories(dir);
             next = pending().stream().mapToLong(EventOutbox::number).max().orElse(0) + 1;
@@ -106,7 +111,7 @@ final class EventOutbox implements AutoCloseable {
                         return;
                     }
                     try {
-                        producer.send(read(file)).get(2, TimeUnit.MINUTES);
+                        producer.send(seal.apply(read(file))).get(2, TimeUnit.MINUTES);
                     } catch (ExecutionException e) {
                         if (!isUndeliverable(e.getCause())) {
                             throw e;

@@ -49,7 +49,7 @@ final class InPlaceUpgrade {
         try {
             copyIntoStore(distro, verified, expected);
         } catch (Rollback.CommandFailed e) {
-            return Outcome.failed(e.getMessage().contains("No space") ? FailureReason.DISK_FULL : FailureReason.COPY_FAILED,
+            return Outcome.failed(FailureReasons.ofCopy(e),
                     e.getMessage() + " (distro unchanged)", health.probeQuietly(distro));
         }
 

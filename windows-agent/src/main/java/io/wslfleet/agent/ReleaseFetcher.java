@@ -1,6 +1,5 @@
 package io.wslfleet.agent;
 
-import io.wslfleet.protocol.events.FailureReason;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,7 @@ final class ReleaseFetcher {
                         "the command's sha256/size differ from the signed manifest's");
             }
         } catch (UntrustedReleaseException e) {
-            return new Refused(Outcome.refused(FailureReason.valueOf(e.reason().name()), e.getMessage(), null));
+            return new Refused(Outcome.refused(FailureReasons.of(e), e.getMessage(), null));
         }
         steps.step("DOWNLOADING", 0, release.size(), "downloading " + release.downloadUrl());
         Path file = downloader.fetch(release.downloadUrl(), release.sha256(), release.size(), staging,
@@ -54,7 +53,7 @@ final class ReleaseFetcher {
             ManifestVerifier.checkArtifact(manifest, Downloader.sha256(file), Files.size(file));
         } catch (UntrustedReleaseException e) {
             Files.deleteIfExists(file);
-            return new Refused(Outcome.refused(FailureReason.valueOf(e.reason().name()), e.getMessage(), null));
+            return new Refused(Outcome.refused(FailureReasons.of(e), e.getMessage(), null));
         }
         return new Verified(file, manifest);
     }

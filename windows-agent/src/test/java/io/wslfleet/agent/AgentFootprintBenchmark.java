@@ -82,6 +82,7 @@ public final class AgentFootprintBenchmark {
         pb.environment().putAll(Map.of("FLEET_AGENT_MACHINE_ID", machine,
                 "FLEET_AGENT_WINDOWS_USER", "dev", "FLEET_WSL_PATH", wsl.toString(),
                 "FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(Ed25519.generate().getPublic()),
+                "FLEET_TRUST_ORCHESTRATOR_KEYS", "orch-1=" + Ed25519.encode(Ed25519.generate().getPublic()),
                 "FLEET_AGENT_STATE_DIR", work.resolve(machine + "-agent").toString(), "FLEET_HEARTBEAT_SECONDS", "5"));
         long started = System.nanoTime();
         Process agent = pb.start();

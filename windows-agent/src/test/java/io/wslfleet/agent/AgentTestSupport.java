@@ -1,8 +1,6 @@
 package io.wslfleet.agent;
 
-import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -25,25 +23,19 @@ import io.wslfleet.buildworker.RootPacker;
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
 import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
-import io.wslfleet.protocol.events.AgentRegistered;
-import io.wslfleet.protocol.events.CommandOutcome;
-import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.EventData;
-import io.wslfleet.protocol.events.HealthCheckCommand;
-import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.events.ReleaseRef;
-import io.wslfleet.protocol.events.UpgradeCommand;
-import io.wslfleet.protocol.events.UpgradeMode;
 import io.wslfleet.protocol.release.Ed25519;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.SignedManifest;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
 import io.wslfleet.wslstandin.StandInLauncher;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,7 +47,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Shared by the agent tests: a real broker, an artifact server with signed releases, agents, and the event log. */
@@ -64,6 +55,9 @@ abstract class AgentTestSupport {
     @TempDir
     static Path tmp;
     static KeyPair key = Ed25519.generate();
+    /** The orchestrator's command key as the agents trust it ({@code FLEET_TRUST_ORCHESTRATOR_KEYS}). */
+    static final String ORCHESTRATOR_KEY_ID = "orch-1";
+    static KeyPair orchestratorKey = Ed25519.generate();
     static ArtifactServer server;
     static ArtifactStore store;
     static KafkaProducer<String, byte[]> producer;
@@ -144,6 +138,7 @@ abstract class AgentTestSupport {
                 "FLEET_AGENT_WINDOWS_USER", "Dev",
                 "FLEET_WSL_PATH", wsl.toString(),
                 "FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()),
+                "FLEET_TRUST_ORCHESTRATOR_KEYS", trustedOrchestratorKeys(),
                 "FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString(),
                 "FLEET_AGENT_LABELS", "ring=canary",
                 "FLEET_HEARTBEAT_SECONDS", "30"));
@@ -162,6 +157,7 @@ abstract class AgentTestSupport {
         env.put("FLEET_AGENT_WINDOWS_USER", "dev");
         env.put("FLEET_WSL_PATH", StandInLauncher.install(tmp.resolve(machine + "-bin"), wslState).toString());
         env.put("FLEET_TRUSTED_KEYS", "k1=" + Ed25519.encode(key.getPublic()));
+        env.put("FLEET_TRUST_ORCHESTRATOR_KEYS", trustedOrchestratorKeys());
         env.put("FLEET_AGENT_STATE_DIR", tmp.resolve(machine + "-agent").toString());
         env.put("FLEET_HEARTBEAT_SECONDS", "30");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -171,8 +167,21 @@ abstract class AgentTestSupport {
         return pb.start();
     }
 
+    static String trustedOrchestratorKeys() {
+        return ORCHESTRATOR_KEY_ID + "=" + Ed25519.encode(orchestratorKey.getPublic());
+    }
+
+    static Signer orchestratorSigner() {
+        return new Signer(ORCHESTRATOR_KEY_ID, orchestratorKey.getPrivate());
+    }
+
+    /** A command as the orchestrator sends it: signed with its command key. */
     static void send(EventData command) throws Exception {
-        producer.send(EventCodec.toRecord(CloudEvent.of("urn:test", command))).get(30, TimeUnit.SECONDS);
+        sendRecord(RecordSignatures.sign(EventCodec.toRecord(CloudEvent.of("urn:test", command)), orchestratorSigner()));
+    }
+
+    static void sendRecord(ProducerRecord<String, byte[]> record) throws Exception {
+        producer.send(record).get(30, TimeUnit.SECONDS);
     }
 
     static <T> List<T> events(Class<T> type, Predicate<T> match) {

@@ -8,11 +8,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.security.KeyPair;
 
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,11 +44,14 @@ class EventOutboxTest {
     }
 
     @Test
-    void eventsWrittenWhileTheBrokerIsDownArriveAfterARestartInOrder() throws Exception {
+    void eventsWrittenWhileTheBrokerIsDownArriveAfterARestartInOrderAndSigned() throws Exception {
         String key = "outbox-" + UUID.randomUUID();
         Path dir = state.resolve("outbox");
+        KeyPair identity = Ed25519.generate();
+        Signer signer = Signer.ofPair(identity);
         try (var down = producer("127.0.0.1:1")) {
-            EventOutbox outbox = new EventOutbox(dir, down);
+            // written by an agent that did not sign yet: the backlog is signed when it is sent
+            EventOutbox outbox = new EventOutbox(dir, down, UnaryOperator.identity());
             for (int i = 1; i <= 5; i++) {
                 var record = new ProducerRecord<String, byte[]>(Topics.AGENT_EVENTS, key, ("event " + i).getBytes(StandardCharsets.UTF_8));
                 record.headers().add("ce_id", (key + "-" + i).getBytes(StandardCharsets.UTF_8));
@@ -55,7 +64,7 @@ class EventOutboxTest {
 
         String bootstrap = FleetInfra.shared().kafkaBootstrap();
         try (var up = producer(bootstrap)) {
-            EventOutbox restarted = new EventOutbox(dir, up);
+            EventOutbox restarted = new EventOutbox(dir, up, Agent.signingOwnEvents(signer));
             long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (!restarted.pending().isEmpty() && System.nanoTime() < until) {
                 Thread.sleep(100);
@@ -72,6 +81,8 @@ class EventOutboxTest {
             while (received.size() < 5 && System.nanoTime() < until) {
                 consumer.poll(Duration.ofMillis(200)).forEach(r -> {
                     if (key.equals(r.key())) {
+                        assertThat(RecordSignatures.verify(r, id -> id.equals(signer.keyId())
+                                ? Optional.of(identity.getPublic()) : Optional.empty()).verified()).isTrue();
                         received.add(new String(r.value(), StandardCharsets.UTF_8));
                     }
                 });

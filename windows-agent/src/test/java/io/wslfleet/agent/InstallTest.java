@@ -89,13 +89,44 @@ class InstallTest {
         Files.writeString(programData.resolve("WslFleet/agent.properties"), """
                 FLEET_KAFKA_BOOTSTRAP=kafka.corp:9093
                 FLEET_TRUSTED_KEYS=k1=abc
+                FLEET_TRUST_ORCHESTRATOR_KEYS=orch-1=%s
+                FLEET_ENROLMENT_TOKEN=tok-1.s3cret-enrolment
                 FLEET_AGENT_LABELS=ring=broad
-                """);
+                """.formatted(ORCHESTRATOR_PUBLIC));
         AgentConfig config = AgentConfig.load(Map.of("ProgramData", programData.toString(),
                 "LOCALAPPDATA", tmp.resolve("local").toString(), "COMPUTERNAME", "WS1", "USERNAME", "dev",
                 "FLEET_AGENT_LABELS", "ring=canary"));
         assertThat(config.kafkaBootstrap()).isEqualTo("kafka.corp:9093");
         assertThat(config.labels()).containsEntry("ring", "canary");
         assertThat(config.stateDir()).isEqualTo(tmp.resolve("local").resolve("WslFleet"));
+        assertThat(config.orchestratorKeys().ids()).containsExactly("orch-1");
+        assertThat(config.enrolmentToken()).isEqualTo("tok-1.s3cret-enrolment");
+        assertThat(config.toString()).doesNotContain("s3cret");
+    }
+
+    private static final String ORCHESTRATOR_PUBLIC =
+            io.wslfleet.protocol.release.Ed25519.encode(io.wslfleet.protocol.release.Ed25519.generate().getPublic());
+
+    private static Map<String, String> minimal(String orchestratorKeys) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("FLEET_AGENT_MACHINE_ID", "ws1",
+                "FLEET_AGENT_WINDOWS_USER", "dev", "FLEET_TRUSTED_KEYS", "k1=abc"));
+        if (orchestratorKeys != null) {
+            env.put("FLEET_TRUST_ORCHESTRATOR_KEYS", orchestratorKeys);
+        }
+        return env;
+    }
+
+    @Test
+    void withoutTrustedOrchestratorKeysTheAgentDoesNotStart() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.fromEnv(minimal(null)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FLEET_TRUST_ORCHESTRATOR_KEYS is not set");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.fromEnv(minimal(" , ")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FLEET_TRUST_ORCHESTRATOR_KEYS is not set");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.fromEnv(minimal("orch-1=not-a-key")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FLEET_TRUST_ORCHESTRATOR_KEYS is not a list");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentConfig.fromEnv(minimal(ORCHESTRATOR_PUBLIC)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("FLEET_TRUST_ORCHESTRATOR_KEYS is not a list");
+        assertThat(AgentConfig.fromEnv(minimal("a=" + ORCHESTRATOR_PUBLIC + ",b=" + ORCHESTRATOR_PUBLIC))
+                .orchestratorKeys().ids()).containsExactlyInAnyOrder("a", "b");
     }
 }

@@ -48,7 +48,7 @@ class WslAsItReallyBehavesTest extends AgentTestSupport {
         send(new InstallCommand("r1-install", agent.config().agentId(), "NixOS", release, soon()));
         CommandResult full = await(CommandResult.class, r -> r.commandId().equals("r1-install"));
         assertThat(full.outcome()).isEqualTo(CommandOutcome.FAILED);
-        assertThat(full.reason()).as(full.message()).isEqualTo("DISK_FULL");
+        assertThat(full.reason()).as(full.message()).isEqualTo(FailureReason.DISK_FULL);
         assertThat(distrosOf(wslState)).isEmpty();
     }
 

@@ -311,6 +311,10 @@ public final class BuildWorkerCli {
         @Option(names = "--source", defaultValue = "${env:FLEET_SOURCE}",
                 description = "CloudEvents source of what this worker publishes (default: urn:wsl-fleet:build-worker:<host name>)")
         String source;
+        @Option(names = "--trust-orchestrator-keys", defaultValue = "${env:FLEET_TRUST_ORCHESTRATOR_KEYS}",
+                description = "keyId=base64,... : the orchestrator keys a build request must be signed with "
+                        + "(required; default: FLEET_TRUST_ORCHESTRATOR_KEYS)")
+        String orchestratorKeys;
 
         @Override
         public Integer call() throws Exception {
@@ -318,14 +322,21 @@ public final class BuildWorkerCli {
                 System.err.println("no signing key: set FLEET_SIGNING_KEY (see `build-worker keygen`)");
                 return 2;
             }
-            var config = BuildWorkerConfig.builder().kafkaBootstrap(kafka)
-                    .kafkaSecurity(io.wslfleet.protocol.kafka.KafkaClientSettings.security(System.getenv()))
-                    .storeDir(store).workDir(work)
-                    .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
-                    .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix)
-                    .source(source != null && !source.isBlank() ? source
-                            : "urn:wsl-fleet:build-worker:" + java.net.InetAddress.getLocalHost().getHostName())
-                    .build();
+            BuildWorkerConfig config;
+            try {
+                config = BuildWorkerConfig.builder().kafkaBootstrap(kafka)
+                        .kafkaSecurity(io.wslfleet.protocol.kafka.KafkaClientSettings.security(System.getenv()))
+                        .storeDir(store).workDir(work)
+                        .httpHost(host).httpPort(port).publicBaseUrl(publicUrl)
+                        .signingKey(keyId, Ed25519.privateKey(signingKey)).nixPath(nix)
+                        .orchestratorKeys(orchestratorKeys)
+                        .source(source != null && !source.isBlank() ? source
+                                : "urn:wsl-fleet:build-worker:" + java.net.InetAddress.getLocalHost().getHostName())
+                        .build();
+            } catch (IllegalArgumentException e) {
+                System.err.println("build-worker: cannot start: " + e.getMessage());
+                return 2;
+            }
             CountDownLatch stop = new CountDownLatch(1);
             BuildWorker worker;
             try {
