@@ -19,7 +19,6 @@ public final class Fixtures {
                 + "-nixos-system-nixos-" + version;
     }
 
-    /** Publishes a release on fleet.artifacts as a build worker would, and returns its id. */
     /** The build key the orchestrator under test trusts (see {@link FleetInfraResource}). */
     public static final String BUILD_KEY_ID = "test-build-1";
     public static final String ARTIFACT_BASE = "http://127.0.0.1:1/artifacts/";
@@ -31,6 +30,68 @@ public final class Fixtures {
 
     public static String buildPublicKey() {
         return io.wslfleet.protocol.release.Ed25519.encode(BUILD_KEY.getPublic());
+    }
+
+    public static io.wslfleet.protocol.trust.Signer buildSigner() {
+        return new io.wslfleet.protocol.trust.Signer(BUILD_KEY_ID, BUILD_KEY.getPrivate());
+    }
+
+    // ---- the orchestrator's signing keys: a key file the test writes, as a mounted secret would hold them ---------
+
+    private static final java.util.Map<String, java.security.KeyPair> ORCHESTRATOR_KEYS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static java.nio.file.Path orchestratorKeyFile;
+
+    /** The key file the orchestrator under test signs with (made once, with key {@code orchestrator-test-1}). */
+    public static synchronized java.nio.file.Path orchestratorKeyFile() {
+        if (orchestratorKeyFile == null) {
+            try {
+                orchestratorKeyFile = java.nio.file.Files.createTempFile("orchestrator-keys", ".txt");
+                orchestratorKeyFile.toFile().deleteOnExit();
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            addOrchestratorKey("orchestrator-test-1");
+        }
+        return orchestratorKeyFile;
+    }
+
+    /** Appends a new key to the key file: it becomes the active one (a rotation); agents trust it from now on. */
+    public static synchronized void addOrchestratorKey(String keyId) {
+        java.security.KeyPair pair = io.wslfleet.protocol.release.Ed25519.generate();
+        ORCHESTRATOR_KEYS.put(keyId, pair);
+        try {
+            java.nio.file.Files.writeString(orchestratorKeyFile(), keyId + "="
+                    + java.util.Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()) + "\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The orchestrator keys agents trust (what FLEET_TRUST_ORCHESTRATOR_KEYS would list). */
+    public static java.util.Optional<java.security.PublicKey> orchestratorKey(String keyId) {
+        return java.util.Optional.ofNullable(ORCHESTRATOR_KEYS.get(keyId)).map(java.security.KeyPair::getPublic);
+    }
+
+    // ---- enrolment ------------------------------------------------------------------------------------------------
+
+    private static String enrolmentToken;
+
+    /** One enrolment token of many uses for the simulated agents of the whole suite, made by the admin. */
+    public static synchronized String enrolmentToken() {
+        if (enrolmentToken == null) {
+            enrolmentToken = createToken(java.util.Map.of("expiresIn", "P1D", "maxUses", 100_000));
+        }
+        return enrolmentToken;
+    }
+
+    /** A new token made through the API as the admin; returns its text ({@code <id>.<secret>}). */
+    public static String createToken(java.util.Map<String, Object> request) {
+        return io.restassured.RestAssured.given()
+                .auth().preemptive().basic("admin", FleetInfraResource.ADMIN_PASSWORD)
+                .contentType(io.restassured.http.ContentType.JSON).body(request)
+                .post("/api/v1/enrolment-tokens").then().statusCode(201).extract().jsonPath().getString("token");
     }
 
     public static ReleasePublished publishRelease(String version) {

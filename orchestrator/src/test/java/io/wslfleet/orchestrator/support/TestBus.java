@@ -46,7 +46,14 @@ public final class TestBus {
         });
     }
 
-    public static void publish(String source, EventData data) {
+    /** Publishes a build event as a build worker does: signed with the build key the orchestrator trusts. */
+    public static void publish(String source, io.wslfleet.protocol.events.BuildEvent data) {
+        send(io.wslfleet.protocol.trust.RecordSignatures.sign(EventCodec.toRecord(CloudEvent.of(source, data)),
+                Fixtures.buildSigner()));
+    }
+
+    /** Publishes an event without any signature, as an attacker without a key would. */
+    public static void publishUnsigned(String source, EventData data) {
         send(EventCodec.toRecord(CloudEvent.of(source, data)));
     }
 
