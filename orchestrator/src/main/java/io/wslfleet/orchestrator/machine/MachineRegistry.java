@@ -46,7 +46,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Keeps the machine registry from agent events. What a machine reports is the truth: its current generation and
+ * Keeps the machine registry from agent events, believing an event only from an admitted machine, signed by its
+ * enrolled key, from its own {@code ce_source} (see {@link #apply}); registrations enrol machines (pending, or
+ * admitted by an enrolment token). What a machine reports is the truth: its current generation and
  * release are taken from its reports, whatever a rollout expected. Events are ordered by the agent's (epoch,
  * sequence): one at or below the last applied is stale (re-delivered or overtaken) and changes nothing; an earlier
  * epoch than the machine's is stale whatever its sequence (the state it came from was replaced); a later epoch is a

@@ -59,7 +59,7 @@ public final class SimulatedFleet implements AutoCloseable {
             }
         }
 
-        long next() {
+        public long next() {
             return identity.next();
         }
 

@@ -83,6 +83,28 @@ public final class TestBus {
         return consumer;
     }
 
+    /** The dead-letter records keyed {@code key}, once there are {@code count} of them (waits up to 30 s). */
+    public static List<ConsumerRecord<String, byte[]>> awaitDeadLetters(String key, int count) {
+        List<List<ConsumerRecord<String, byte[]>>> found = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<ConsumerRecord<String, byte[]>> dead = readAll(io.wslfleet.protocol.Topics.DEAD_LETTER,
+                    r -> key.equals(r.key()), Duration.ofMillis(500));
+            org.assertj.core.api.Assertions.assertThat(dead).hasSizeGreaterThanOrEqualTo(count);
+            found.add(dead);
+        });
+        return found.get(found.size() - 1);
+    }
+
+    /** The reasons of the dead-letter records keyed {@code key}, once there are {@code count}. */
+    public static List<String> awaitDeadLetterReasons(String key, int count) {
+        return awaitDeadLetters(key, count).stream().map(TestBus::reason).toList();
+    }
+
+    public static String reason(ConsumerRecord<String, byte[]> deadLetter) {
+        return new String(deadLetter.headers().lastHeader(io.wslfleet.protocol.CloudEventHeaders.DLQ_REASON).value(),
+                java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /** Every record on the topic that matches, read until {@code quiet} passes with nothing new. */
     public static List<ConsumerRecord<String, byte[]>> readAll(String topic, Predicate<ConsumerRecord<String, byte[]>> match,
                                                              Duration quiet) {
