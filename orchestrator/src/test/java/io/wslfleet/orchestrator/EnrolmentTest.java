@@ -128,6 +128,26 @@ class EnrolmentTest {
                 .statusCode(409).contentType("application/problem+json");
     }
 
+    @jakarta.inject.Inject
+    io.wslfleet.orchestrator.bus.Outbox outbox;
+
+    @Test
+    void theRelayWithholdsACommandForAMachineNotAdmitted() {
+        String agent = unique("withheld") + "/dev";
+        SimulatedFleet.Agent waiting = fleet.add(agent, Behaviour.HEALTHY, systemPath("24.11"), Map.of(), null);
+        awaitEnrolment(agent, "PENDING");
+        String commandId = java.util.UUID.randomUUID().toString();
+        QuarkusTransaction.requiringNew().run(() -> outbox.enqueue(new io.wslfleet.protocol.events.HealthCheckCommand(
+                commandId, agent, "NixOS", Instant.now().plusSeconds(600))));
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(QuarkusTransaction.requiringNew().call(() ->
+                AuditEntry.getEntityManager().createNativeQuery("select withheld from outbox where msg_key = ?1 "
+                        + "and sent_at is not null").setParameter(1, agent).getResultList())).containsExactly("NOT_ADMITTED"));
+        assertThat(TestBus.readAll(io.wslfleet.protocol.Topics.COMMANDS, r -> agent.equals(r.key()),
+                Duration.ofSeconds(1))).isEmpty();
+        assertThat(waiting.received).isEmpty();
+    }
+
     @Test
     void aValidTokenAdmitsAtOnceWithItsRingAndLabelsAndIsCountedOnce() {
         String token = Fixtures.createToken(Map.of("expiresIn", "PT1H", "maxUses", 1, "ring", "canary",
