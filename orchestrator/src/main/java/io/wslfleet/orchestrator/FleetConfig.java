@@ -52,6 +52,21 @@ public interface FleetConfig {
 
     Trust trust();
 
+    Signing signing();
+
+    /**
+     * The orchestrator's signing key: {@code key-id} + {@code key} (base64 PKCS#8 Ed25519;
+     * {@code FLEET_ORCHESTRATOR_KEY_ID}, {@code FLEET_ORCHESTRATOR_KEY}), or {@code key-file}
+     * ({@code FLEET_ORCHESTRATOR_KEY_FILE}: lines {@code keyId=base64pkcs8}, the last one active, re-read on change).
+     */
+    interface Signing {
+        java.util.Optional<String> keyId();
+
+        java.util.Optional<String> key();
+
+        java.util.Optional<String> keyFile();
+    }
+
     /** Whom the orchestrator believes. */
     interface Trust {
         /**

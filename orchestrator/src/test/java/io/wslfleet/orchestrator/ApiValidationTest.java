@@ -118,7 +118,7 @@ class ApiValidationTest {
     void unknownAndMalformedMachinesAreReported() {
         Map<String, Object> body = valid();
         body.put("target", Map.of("machineIds", List.of("nobody-here/dev", "FUZZ-33/A/B")));
-        refused(body, "target.machineIds", "1 unknown machines: nobody-here/dev");
+        refused(body, "target.machineIds", "1 unknown or not admitted machines: nobody-here/dev");
         refused(body, "target.machineIds", "not agent ids");
         body.put("target", Map.of("machineIds", IntStream.range(0, 100_000).mapToObj(i -> "m" + i + "/u").toList()));
         refused(body, "target.machineIds", "at most 10000");

@@ -12,11 +12,9 @@ import io.restassured.RestAssured;
 import io.wslfleet.orchestrator.ops.FleetMetrics;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.Fixtures;
-import io.wslfleet.orchestrator.support.TestBus;
+import io.wslfleet.orchestrator.support.TestAgent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
-import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.events.Health;
-import io.wslfleet.protocol.events.Inventory;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,8 +52,8 @@ class OpsTest {
     @Test
     void metricsExposeRolloutsDeploymentsMachinesTheOutboxBacklogLatencyAndConsumerLag() {
         given().get("/q/metrics").then().statusCode(401);
-        String agent = Fixtures.unique("metrics") + "/dev";
-        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 1,
+        TestAgent agent = new TestAgent(Fixtures.unique("metrics") + "/dev").enrol(Map.of(), List.of());
+        agent.send(new AgentHeartbeat(agent.id, agent.next(),
                 new Health("NixOS", "running", List.of(), 1, Fixtures.systemPath("metrics"), Instant.now())));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().auth().preemptive().basic("viewer", FleetInfraResource.VIEWER_PASSWORD).get("/q/metrics")
@@ -91,15 +89,13 @@ class OpsTest {
 
     @Test
     void healthHistoryKeepsEveryChangeAndASampleNotEveryHeartbeat() {
-        String agent = Fixtures.unique("history") + "/dev";
+        TestAgent test = new TestAgent(Fixtures.unique("history") + "/dev").enrol(Map.of(), List.of());
+        String agent = test.id;
         String system = Fixtures.systemPath(Fixtures.unique("history"));
-        String[] parts = agent.split("/");
-        TestBus.publish("/agent/" + agent, new AgentRegistered(agent, 1, "test", new Inventory(parts[0], parts[1],
-                parts[0], "10.0.26100", "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())));
         long seq = 2;
         for (String state : List.of("running", "running", "running", "degraded", "degraded", "running")) {
             List<String> failed = state.equals("degraded") ? List.of("docker.service") : List.of();
-            TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, seq++,
+            test.send(new AgentHeartbeat(agent, seq++,
                     new Health("NixOS", state, failed, 1, system, Instant.now())));
         }
         awaitSequence(agent, 7);
@@ -110,9 +106,9 @@ class OpsTest {
         QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                         "update machine set health_reported_at = health_reported_at - interval '2 hours' where id = ?1")
                 .setParameter(1, agent).executeUpdate());
-        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 8,
+        test.send(new AgentHeartbeat(agent, 8,
                 new Health("NixOS", "running", List.of(), 1, system, Instant.now())));
-        TestBus.publish("/agent/" + agent, new AgentHeartbeat(agent, 9,
+        test.send(new AgentHeartbeat(agent, 9,
                 new Health("NixOS", "running", List.of(), 1, system, Instant.now())));
         awaitSequence(agent, 9);
         assertThat(reportStates(agent)).containsExactly("healthy", "degraded", "healthy", "healthy");

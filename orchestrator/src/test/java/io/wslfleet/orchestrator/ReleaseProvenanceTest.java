@@ -9,6 +9,10 @@ import io.wslfleet.orchestrator.support.Fixtures;
 import io.wslfleet.orchestrator.support.TestBus;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.CloudEvent;
+import io.wslfleet.protocol.EventCodec;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
 import io.wslfleet.protocol.events.BuildFailed;
 import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.ReleasePublished;
@@ -107,7 +111,7 @@ class ReleaseProvenanceTest {
     }
 
     @Test
-    void aPublishedBuildIsNotFailedByAReport() {
+    void aPublishedBuildIsNotFailedByAForgedReport() {
         String version = Fixtures.unique("26.7");
         String buildId = given().contentType(ContentType.JSON).body(Map.of("version", version,
                         "source", Map.of("kind", BuildRequested.SourceKind.UPSTREAM.name(),
@@ -120,7 +124,18 @@ class ReleaseProvenanceTest {
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/builds/" + buildId).then()
                 .body("state", equalTo("PUBLISHED")));
 
-        TestBus.publish("urn:attacker", new BuildFailed(buildId, "FORGED", "a forged failure"));
+        // unsigned, and signed by a key the orchestrator does not trust: both refused, the build stays PUBLISHED
+        TestBus.publishUnsigned("urn:attacker", new BuildFailed(buildId, "FORGED", "a forged failure"));
+        TestBus.send(RecordSignatures.sign(EventCodec.toRecord(CloudEvent.of("urn:attacker",
+                new BuildFailed(buildId, "FORGED", "a forged failure, signed"))), new Signer("attacker",
+                ATTACKER.getPrivate())));
+        await().atMost(WAIT).untilAsserted(() -> {
+            List<ConsumerRecord<String, byte[]>> dead = TestBus.readAll(Topics.DEAD_LETTER,
+                    r -> buildId.equals(r.key()), Duration.ofSeconds(1));
+            assertThat(dead).hasSize(2).allSatisfy(r -> assertThat(new String(r.headers()
+                    .lastHeader(CloudEventHeaders.DLQ_REASON).value(), StandardCharsets.UTF_8))
+                    .isEqualTo("UNAUTHENTICATED"));
+        });
         ReleasePublished marker = Fixtures.publishRelease(Fixtures.unique("26.8"));
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/releases/" + marker.releaseId()).then()
                 .statusCode(200));

@@ -8,6 +8,7 @@ import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
 import io.wslfleet.orchestrator.support.SimulatedFleet.Behaviour;
 import io.wslfleet.orchestrator.support.TestBus;
+import io.wslfleet.orchestrator.support.TestAgent;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.CloudEventHeaders;
 import io.wslfleet.protocol.Decoded;
@@ -215,20 +216,19 @@ class RolloutFlowTest {
 
     @Test
     void anEventRefusedWhenAppliedIsDeadLetteredAtOnceAndTheEventsPolledWithItAreApplied() throws Exception {
-        String agent = unique("poison") + "/dev";
-        String[] parts = agent.split("/");
+        TestAgent test = new TestAgent(unique("poison") + "/dev");
+        String agent = test.id;
         String path = systemPath("24.11");
         // the middle event decodes, but applying it finds its sequence implausibly far ahead: a data error, final at
         // once, found inside a batch
         List<AgentEvent> events = List.of(
-                new AgentRegistered(agent, 1, "test", new Inventory(parts[0], parts[1], parts[0], "10.0.26100",
-                        "2.4.11.0", "5.15", 1L << 30, Map.of(), List.of())),
+                test.registration(Map.of(), List.of(), io.wslfleet.orchestrator.support.Fixtures.enrolmentToken()),
                 new AgentHeartbeat(agent, 2_000_002, new Health("NixOS", "degraded",
                         List.of("forged.service"), 1, path, Instant.now())),
                 new AgentHeartbeat(agent, 3, new Health("NixOS", "running", List.of(), 1, path, Instant.now())));
         // sent back to back on one key, so they are polled (and applied) as one batch
         for (AgentEvent event : events) {
-            TestBus.producer(Topics.AGENT_EVENTS).send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent, event)));
+            TestBus.producer(Topics.AGENT_EVENTS).send(test.record(event));
         }
         TestBus.producer(Topics.AGENT_EVENTS).flush();
 

@@ -28,10 +28,14 @@ class SecurityTest {
     @Test
     void healthIsOpenEverythingElseNeedsCredentials() {
         given().get("/q/health").then().statusCode(200);
-        given().get("/api/v1/machines").then().statusCode(401);
+        given().get("/api/v1/machines").then().statusCode(401)
+                .header("WWW-Authenticate", org.hamcrest.Matchers.containsStringIgnoringCase("basic"))
+                .contentType("application/problem+json").body("status", equalTo(401))
+                .body("title", equalTo("Unauthorized"));
         given().get("/api/v1/rollouts").then().statusCode(401);
         given().get("/q/openapi").then().statusCode(401);
-        given().auth().preemptive().basic("admin", "wrong").get("/api/v1/machines").then().statusCode(401);
+        given().auth().preemptive().basic("admin", "wrong").get("/api/v1/machines").then().statusCode(401)
+                .contentType("application/problem+json").body("status", equalTo(401));
         given().auth().preemptive().basic("nobody", "test-admin").get("/api/v1/machines").then().statusCode(401);
     }
 

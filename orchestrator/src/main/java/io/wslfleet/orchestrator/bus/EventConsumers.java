@@ -38,6 +38,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.LinkedHashMap;
+import java.util.Optional;
+import io.wslfleet.orchestrator.trust.SecurityRefusals;
+import io.wslfleet.protocol.events.ReleasePublished;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.TrustedKeys;
+import jakarta.annotation.PostConstruct;
 
 /**
  * Consumes agent events (in batches, as polled) and artifact events. Each record is decoded strictly by the protocol's
@@ -65,23 +73,54 @@ public class EventConsumers {
     FleetConfig config;
     @Inject
     MeterRegistry registry;
+    @Inject
+    SecurityRefusals refusals;
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
 
     private final Map<String, EventDecoder> decoders = new ConcurrentHashMap<>();
+    private TrustedKeys buildKeys;
+
+    @PostConstruct
+    void init() {
+        buildKeys = TrustedKeys.parse(config.trust().buildKeys().orElse(""));
+    }
 
     @Incoming(Topics.AGENT_EVENTS)
     @Blocking(ordered = true)
     public void onAgentEvents(ConsumerRecords<String, byte[]> records) {
         consumeBatch(records,
                 events -> machines.lockAll(events.stream().map(e -> ((AgentEvent) e.data()).agentId()).toList()),
-                event -> machines.apply(castAgent(event)));
+                valid -> machines.apply(castAgent(valid.event()), valid.record()));
     }
 
     @Incoming(Topics.ARTIFACTS)
     @Blocking(ordered = true)
     public void onArtifactEvent(ConsumerRecord<String, byte[]> record) {
         decoder(record.topic()).accept(record, deadLetters::send)
-                .ifPresent(event -> consumeOne(new Valid(record, event), e -> releases.apply(castBuild(e))));
+                .filter(event -> signedByABuildKey(record, event))
+                .ifPresent(event -> consumeOne(new Valid(record, event), valid -> {
+                    releases.apply(castBuild(valid.event()));
+                    return Optional.empty();
+                }));
+    }
+
+    /** A build event counts only when a trusted build key signed its record: else it is dead-lettered, changing nothing. */
+    private boolean signedByABuildKey(ConsumerRecord<String, byte[]> record, CloudEvent<? extends EventData> event) {
+        RecordSignatures.Verification verification = RecordSignatures.verify(record, buildKeys);
+        if (verification instanceof RecordSignatures.Verification.Refused refused) {
+            String detail = "not signed by a trusted build key: " + refused.detail();
+            deadLetters.send(record, RejectReason.UNAUTHENTICATED, detail);
+            refusals.refused(event.source(), event.data() instanceof ReleasePublished ? "release" : "build",
+                    record.key(), RejectReason.UNAUTHENTICATED, detail);
+            return false;
+        }
+        return true;
+    }
+
+    /** Dead-letters, counts and audits what was refused for a reason of trust, once its batch committed. */
+    private void refused(Valid valid, Refusal refusal) {
+        deadLetters.send(valid.record(), refusal.reason(), refusal.detail());
+        refusals.refused(valid.event().source(), "machine", valid.record().key(), refusal.reason(), refusal.detail());
     }
 
     /** A decoded event with the record it came in. */
@@ -100,7 +139,7 @@ public class EventConsumers {
      */
     private void consumeBatch(ConsumerRecords<String, byte[]> records,
                               Consumer<List<CloudEvent<? extends EventData>>> prepare,
-                              Consumer<CloudEvent<? extends EventData>> apply) {
+                              Function<Valid, Optional<Refusal>> apply) {
         List<Valid> valid = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
             decoder(record.topic()).accept(record, deadLetters::send).ifPresent(e -> valid.add(new Valid(record, e)));
@@ -110,24 +149,27 @@ public class EventConsumers {
         }
         String topic = valid.get(0).record().topic();
         try {
-            List<Valid> applied = QuarkusTransaction.requiringNew().call(() -> {
+            Map<Valid, Optional<Refusal>> outcomes = QuarkusTransaction.requiringNew().call(() -> {
                 Set<String> fresh = firstTimes(valid, topic);
                 List<CloudEvent<? extends EventData>> events = new ArrayList<>(fresh.size());
                 valid.stream().filter(v -> fresh.contains(v.event().id())).forEach(v -> events.add(v.event()));
                 prepare.accept(events);
-                List<Valid> done = new ArrayList<>(fresh.size());
+                Map<Valid, Optional<Refusal>> done = new LinkedHashMap<>();
                 for (Valid v : valid) {
                     if (fresh.remove(v.event().id())) {
-                        apply.accept(v.event());
-                        done.add(v);
+                        done.put(v, apply.apply(v));
                     }
                 }
                 return done;
             });
             Instant now = clock.instant();
-            for (Valid v : applied) {
-                latency(topic).record(Duration.between(v.event().time(), now));
-            }
+            outcomes.forEach((v, refusal) -> {
+                if (refusal.isPresent()) {
+                    refused(v, refusal.get());
+                } else {
+                    latency(topic).record(Duration.between(v.event().time(), now));
+                }
+            });
         } catch (RuntimeException e) {
             LOG.warnf("a batch of %d events failed (%s); applying them one by one", valid.size(), e.getMessage());
             for (Valid v : valid) {
@@ -141,22 +183,21 @@ public class EventConsumers {
      * dead-letter topic at once; a passing one is retried with backoff, and dead-lettered as PROCESSING_FAILED when
      * the retries are used up.
      */
-    private void consumeOne(Valid valid, Consumer<CloudEvent<? extends EventData>> apply) {
+    private void consumeOne(Valid valid, Function<Valid, Optional<Refusal>> apply) {
         CloudEvent<? extends EventData> event = valid.event();
         ConsumerRecord<String, byte[]> record = valid.record();
-        Retry.Outcome<Boolean> outcome = Retry.run(() -> QuarkusTransaction.requiringNew().call(() -> {
+        Retry.Outcome<Optional<Optional<Refusal>>> outcome = Retry.run(() -> QuarkusTransaction.requiringNew().call(() -> {
             if (firstTimes(List.of(valid), record.topic()).isEmpty()) {
-                return false;
+                return Optional.<Optional<Refusal>>empty();
             }
-            apply.accept(event);
-            return true;
+            return Optional.of(apply.apply(valid));
         }), ATTEMPTS, new Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)),
                 e -> Failures.finalReason(e).isPresent(), Retry.THREAD_SLEEP);
-        if (outcome instanceof Retry.Done<Boolean> done) {
-            if (done.value()) {
-                latency(record.topic()).record(Duration.between(event.time(), clock.instant()));
-            }
-        } else if (outcome instanceof Retry.GaveUp<Boolean> gaveUp) {
+        if (outcome instanceof Retry.Done<Optional<Optional<Refusal>>> done) {
+            // empty: processed before (a redelivery); else applied, or refused
+            done.value().ifPresent(refusal -> refusal.ifPresentOrElse(r -> refused(valid, r),
+                    () -> latency(record.topic()).record(Duration.between(event.time(), clock.instant()))));
+        } else if (outcome instanceof Retry.GaveUp<Optional<Optional<Refusal>>> gaveUp) {
             RuntimeException failure = gaveUp.failure();
             RejectReason reason = Failures.finalReason(failure).orElse(RejectReason.PROCESSING_FAILED);
             if (gaveUp.fatal()) {

@@ -28,4 +28,6 @@ public class OutboxEvent extends PanacheEntityBase {
     public Instant createdAt;
     @Column(name = "sent_at")
     public Instant sentAt;
+    /** Why the relay did not publish it (its machine not admitted), or null. */
+    public String withheld;
 }

@@ -16,14 +16,24 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import io.wslfleet.orchestrator.machine.Enrolment;
+import io.wslfleet.orchestrator.trust.CommandSigner;
+import io.wslfleet.protocol.Topics;
+import io.wslfleet.protocol.trust.RecordSignatures;
+import io.wslfleet.protocol.trust.Signer;
+
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes outbox rows in id order and marks them sent. Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so
+ * Publishes outbox rows in id order, each signed with the orchestrator's current key ({@link CommandSigner}), and
+ * marks them sent; a command for a machine not admitted (any more) is withheld: marked sent, with the reason, never
+ * published. Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so
  * several orchestrator instances relay side by side without publishing a row twice. A crash between publishing and
  * marking re-publishes that batch with the same event ids, which every consumer deduplicates.
  */
@@ -39,6 +49,8 @@ public class OutboxRelay {
     FleetConfig config;
     @Inject
     Clock clock;
+    @Inject
+    CommandSigner signer;
 
     @Scheduled(every = "${fleet.outbox.relay-every:0.25s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
@@ -64,20 +76,40 @@ public class OutboxRelay {
             if (batch.isEmpty()) {
                 return 0;
             }
+            var now = clock.instant();
+            Set<String> admitted = admittedAmong(batch);
+            Signer signing = signer.current();
             List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
             for (OutboxEvent row : batch) {
-                acks.add(producer.send(toRecord(row)));
+                if (Topics.COMMANDS.equals(row.topic) && !admitted.contains(row.key)) {
+                    // revoked, decommissioned or never admitted since the command was decided: it is not sent
+                    LOG.warnf("withholding command %s: %s is not an admitted machine", row.eventId, row.key);
+                    row.withheld = "NOT_ADMITTED";
+                    continue;
+                }
+                acks.add(producer.send(RecordSignatures.sign(toRecord(row), signing)));
             }
             producer.flush();
             for (Future<RecordMetadata> ack : acks) {
                 ack.get(30, TimeUnit.SECONDS);
             }
-            var now = clock.instant();
             for (OutboxEvent row : batch) {
                 row.sentAt = now;
             }
             return batch.size();
         });
+    }
+
+    /** The machines among the batch's command recipients that are admitted to the fleet now. */
+    private Set<String> admittedAmong(List<OutboxEvent> batch) {
+        List<String> recipients = batch.stream().filter(r -> Topics.COMMANDS.equals(r.topic)).map(r -> r.key)
+                .distinct().toList();
+        if (recipients.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(em.createQuery("select m.id from Machine m where m.id in :ids and m.enrolment = :accepted",
+                        String.class).setParameter("ids", recipients).setParameter("accepted", Enrolment.ACCEPTED)
+                .getResultList());
     }
 
     private static ProducerRecord<String, byte[]> toRecord(OutboxEvent row) throws Exception {

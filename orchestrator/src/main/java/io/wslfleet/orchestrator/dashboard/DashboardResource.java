@@ -86,7 +86,7 @@ public class DashboardResource {
         List<Count> byWsl = counts("""
                 select coalesce(wsl_version, 'unknown'), count(*) from machine group by 1 order by 2 desc limit 12""", null);
         long total = health.stream().mapToLong(Count::count).sum();
-        var attention = machineApi.list(null, "attention", null, null, null, List.of(), 0, 15);
+        var attention = machineApi.list(null, "attention", null, null, null, List.of(), null, 0, 15);
         return page(overview, "overview")
                 .data("total", total)
                 .data("health", health)
@@ -116,7 +116,7 @@ public class DashboardResource {
     public TemplateInstance machines(@QueryParam("q") String q, @QueryParam("health") String health,
                                      @QueryParam("release") String release,
                                      @QueryParam("page") @DefaultValue("0") int page) {
-        var result = machineApi.list(blank(q), blank(health), blank(release), null, null, List.of(), Math.max(0, page), 50);
+        var result = machineApi.list(blank(q), blank(health), blank(release), null, null, List.of(), null, Math.max(0, page), 50);
         return page(machines, "machines")
                 .data("page", result)
                 .data("q", q == null ? "" : q)

@@ -3,6 +3,8 @@ package io.wslfleet.orchestrator.machine;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
@@ -65,6 +67,28 @@ public class Machine extends PanacheEntityBase {
     /** When the last health report row was written for this machine (history keeps changes and samples). */
     @Column(name = "health_reported_at")
     public Instant healthReportedAt;
+    @Enumerated(EnumType.STRING)
+    public Enrolment enrolment = Enrolment.PENDING;
+    /** The enrolled Ed25519 key (base64 X.509) every event of this machine must be signed with. */
+    @Column(name = "public_key")
+    public String publicKey;
+    /** The enrolled key's fingerprint: what {@code fleet_sig_key} names. */
+    @Column(name = "key_id")
+    public String keyId;
+    /** Another key this machine presented (a reinstalled agent, or an impostor): used only once an operator re-keys. */
+    @Column(name = "offered_public_key")
+    public String offeredPublicKey;
+    /** JSON object of the labels (ring included) its enrolment token granted: the agent's own labels never override them. */
+    @Column(name = "granted_labels")
+    public String grantedLabels;
+    @Column(name = "admitted_at")
+    public Instant admittedAt;
+    @Column(name = "admitted_by")
+    public String admittedBy;
+
+    public boolean admitted() {
+        return enrolment == Enrolment.ACCEPTED;
+    }
 
     /**
      * The machines with these ids, read a thousand per query (within PostgreSQL's bind-parameter limit), each query's

@@ -34,6 +34,22 @@ public final class MachineQuery {
         return q;
     }
 
+    /** Only machines admitted to the fleet: what rollouts target. */
+    public MachineQuery admitted() {
+        return enrolment(Enrolment.ACCEPTED);
+    }
+
+    /** Machines in this enrolment state; null: every machine still in the fleet (not decommissioned). */
+    public MachineQuery enrolment(Enrolment enrolment) {
+        if (enrolment != null) {
+            where.append(" and m.enrolment = :enrolment");
+            params.put("enrolment", enrolment.name());
+        } else {
+            where.append(" and m.enrolment <> 'DECOMMISSIONED'");
+        }
+        return this;
+    }
+
     /** A health state, or {@code attention}: every machine that is not healthy. */
     public MachineQuery health(String health) {
         if ("attention".equals(health)) {

@@ -15,6 +15,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -41,6 +42,8 @@ public class MachineResource {
     AuditLog audit;
     @Inject
     Operator operator;
+    @Inject
+    MachineEnrolments enrolments;
 
     /**
      * Machines, filtered and paginated in SQL. Agent ids contain a slash, so one machine is addressed as
@@ -53,6 +56,7 @@ public class MachineResource {
                                   @QueryParam("ring") String ring,
                                   @QueryParam("wslVersion") String wslVersion,
                                   @QueryParam("label") List<String> labels,
+                                  @QueryParam("enrolment") Enrolment enrolment,
                                   @QueryParam("page") @DefaultValue("0") @Min(0) int page,
                                   @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
         Map<String, String> labelFilter = new TreeMap<>();
@@ -65,7 +69,7 @@ public class MachineResource {
         }
         TargetFilter filter = new TargetFilter(List.of(), labelFilter, ring == null ? List.of() : List.of(ring));
         MachineQuery query = MachineQuery.of(filter).release(releaseId).wslVersion(wslVersion).search(search)
-                .health(health);
+                .health(health).enrolment(enrolment);
         Instant offlineBefore = offlineBefore();
         List<MachineView> items = query.page(em, page, size).stream().map(m -> MachineView.of(m, offlineBefore))
                 .toList();
@@ -100,6 +104,36 @@ public class MachineResource {
         m.ring = labels.get("ring");
         audit.record(operator.name(), "LABELS_SET", "machine", m.id, before, m.labels);
         return MachineView.of(m, offlineBefore());
+    }
+
+    @POST
+    @Path("{machine}/{user}/accept")
+    public MachineView accept(@PathParam("machine") String machine, @PathParam("user") String user) {
+        return MachineView.of(enrolments.accept(machine + "/" + user, operator.name()), offlineBefore());
+    }
+
+    @POST
+    @Path("{machine}/{user}/reject")
+    public MachineView reject(@PathParam("machine") String machine, @PathParam("user") String user) {
+        return MachineView.of(enrolments.reject(machine + "/" + user, operator.name()), offlineBefore());
+    }
+
+    @POST
+    @Path("{machine}/{user}/revoke")
+    public MachineView revoke(@PathParam("machine") String machine, @PathParam("user") String user) {
+        return MachineView.of(enrolments.revoke(machine + "/" + user, operator.name()), offlineBefore());
+    }
+
+    @POST
+    @Path("{machine}/{user}/decommission")
+    public MachineView decommission(@PathParam("machine") String machine, @PathParam("user") String user) {
+        return MachineView.of(enrolments.decommission(machine + "/" + user, operator.name()), offlineBefore());
+    }
+
+    @POST
+    @Path("{machine}/{user}/rekey")
+    public MachineView rekey(@PathParam("machine") String machine, @PathParam("user") String user) {
+        return MachineView.of(enrolments.rekey(machine + "/" + user, operator.name()), offlineBefore());
     }
 
     private Machine find(String id) {

@@ -1,5 +1,7 @@
 package io.wslfleet.orchestrator.machine;
 
+import io.wslfleet.protocol.trust.TrustedKeys;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -10,13 +12,24 @@ public record MachineView(String id, String machineId, String windowsUser, Strin
                           String ring, Map<String, String> labels, String distroName, String distroState,
                           String health, List<String> failedUnits, Integer currentGeneration,
                           String currentSystemPath, String currentReleaseId, Instant lastSeenAt,
-                          Instant healthCheckedAt) {
+                          Instant healthCheckedAt, Enrolment enrolment, String keyId, String offeredKeyId,
+                          Instant admittedAt, String admittedBy) {
 
     static MachineView of(Machine m, Instant offlineBefore) {
         String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState;
         return new MachineView(m.id, m.machineId, m.windowsUser, m.hostname, m.windowsBuild, m.wslVersion,
                 m.kernelVersion, m.agentVersion, m.freeDiskBytes, m.ring, MachineRegistry.labels(m), m.distroName,
                 m.distroState, health, m.failedUnits == null ? List.of() : List.of(m.failedUnits.split(" ")),
-                m.currentGeneration, m.currentSystemPath, m.currentReleaseId, m.lastSeenAt, m.healthCheckedAt);
+                m.currentGeneration, m.currentSystemPath, m.currentReleaseId, m.lastSeenAt, m.healthCheckedAt,
+                m.enrolment, m.keyId, m.offeredPublicKey == null ? null : fingerprint(m.offeredPublicKey), m.admittedAt,
+                m.admittedBy);
+    }
+
+    private static String fingerprint(String publicKey) {
+        try {
+            return TrustedKeys.fingerprint(publicKey);
+        } catch (IllegalArgumentException e) {
+            return "unreadable key";
+        }
     }
 }

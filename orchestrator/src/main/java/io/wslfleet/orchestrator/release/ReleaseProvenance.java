@@ -1,15 +1,13 @@
 package io.wslfleet.orchestrator.release;
 
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.wslfleet.orchestrator.FleetConfig;
-import io.wslfleet.orchestrator.audit.AuditLog;
 import io.wslfleet.orchestrator.bus.RejectedEvent;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.events.ReleasePublished;
 import io.wslfleet.protocol.release.ManifestVerifier;
 import io.wslfleet.protocol.release.ReleaseManifest;
 import io.wslfleet.protocol.release.UntrustedReleaseException;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.wslfleet.orchestrator.trust.SecurityRefusals;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,9 +29,7 @@ public class ReleaseProvenance {
     @Inject
     FleetConfig config;
     @Inject
-    AuditLog audit;
-    @Inject
-    MeterRegistry registry;
+    SecurityRefusals refusals;
 
     private ManifestVerifier verifier;
     private List<String> allowedBases;
@@ -96,10 +92,8 @@ public class ReleaseProvenance {
 
     private RejectedEvent refuse(RejectReason reason, ReleasePublished published, String source, String detail) {
         LOG.warnf("release %s refused (%s) from %s: %s", published.releaseId(), reason, source, detail);
-        registry.counter("fleet.security.refusals", "reason", reason.name()).increment();
-        // the event's own transaction is rolled back with the refusal: the audit entry stands on its own
-        QuarkusTransaction.requiringNew().run(() -> audit.record(source, "REFUSED", "release", published.releaseId(),
-                null, reason + ": " + detail));
+        // the event's own transaction is rolled back with the refusal: the audit entry stands on its own (bounded)
+        refusals.refused(source, "release", published.releaseId(), reason, detail);
         return new RejectedEvent(reason, detail);
     }
 }

@@ -144,6 +144,39 @@ public class RolloutEngine {
         }
     }
 
+    /** Whether {@code commandId} names a command (or rollback command) this orchestrator issued to that machine. */
+    public boolean issuedTo(String machineId, String commandId) {
+        return em.createQuery("select count(d) from Deployment d where d.machineId = :machine "
+                        + "and (d.commandId = :command or d.rollbackCommandId = :command)", Long.class)
+                .setParameter("machine", machineId).setParameter("command", commandId).getSingleResult() > 0;
+    }
+
+    /**
+     * A machine cut off (revoked or decommissioned): its deployments not finished yet are cancelled, so no rollout
+     * waits for it or commands it again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public int cutOff(String machineId, String why) {
+        Instant now = clock.instant();
+        List<Deployment> open = Deployment.list("machineId = ?1 and state in ?2", machineId,
+                List.of(DeploymentState.PENDING, DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
+                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING,
+                        DeploymentState.ROLLING_BACK));
+        for (Deployment d : open) {
+            Rollout rollout = lockRolloutOf(d);
+            if (d.state.terminal()) {
+                continue;
+            }
+            d.state = DeploymentState.CANCELLED;
+            d.reason = "MACHINE_CUT_OFF";
+            d.message = why;
+            d.finishedAt = now;
+            d.updatedAt = now;
+            timeline.record(rollout, "system", "DEPLOYMENT_CANCELLED", machineId + ": " + why);
+        }
+        return open.size();
+    }
+
     private Deployment byCommand(String commandId) {
         return Deployment.find("commandId", commandId).firstResult();
     }
@@ -351,7 +384,7 @@ public class RolloutEngine {
         }
         List<String> inRollout = em.createQuery("select d.machineId from Deployment d where d.rolloutId = :id",
                 String.class).setParameter("id", rollout.id).getResultList();
-        for (String machineId : DispatchRules.joiners(filter, inRollout, MachineQuery.of(filter).ids(em))) {
+        for (String machineId : DispatchRules.joiners(filter, inRollout, MachineQuery.of(filter).admitted().ids(em))) {
             Deployment d = new Deployment();
             d.rolloutId = rollout.id;
             d.machineId = machineId;

@@ -76,13 +76,14 @@ final class RolloutRequestCheck {
             }
             Set<String> known = new HashSet<>();
             for (int from = 0; from < wellFormed.size(); from += 1000) {
-                known.addAll(em.createQuery("select m.id from Machine m where m.id in :ids", String.class)
+                known.addAll(em.createQuery("select m.id from Machine m where m.id in :ids and m.enrolment = :accepted", String.class)
                         .setParameter("ids", wellFormed.subList(from, Math.min(wellFormed.size(), from + 1000)))
+                        .setParameter("accepted", io.wslfleet.orchestrator.machine.Enrolment.ACCEPTED)
                         .getResultList());
             }
             List<String> unknown = wellFormed.stream().filter(id -> !known.contains(id)).distinct().toList();
             if (!unknown.isEmpty()) {
-                errors.add(new FieldError("target.machineIds", unknown.size() + " unknown machines: " + list(unknown)));
+                errors.add(new FieldError("target.machineIds", unknown.size() + " unknown or not admitted machines: " + list(unknown)));
             }
         }
         if (t.labels().size() > MAX_LABELS) {

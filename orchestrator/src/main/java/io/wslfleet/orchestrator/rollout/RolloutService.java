@@ -115,9 +115,9 @@ public class RolloutService {
     private Rollout start(Rollout r, String actor) {
         requireState(r, Set.of(RolloutState.DRAFT), "start");
         TargetFilter filter = read(r.target, TargetFilter.class);
-        List<String> targets = MachineQuery.of(filter).ids(em);
+        List<String> targets = MachineQuery.of(filter).admitted().ids(em);
         if (targets.isEmpty()) {
-            throw ApiProblem.conflict("no machine matches the rollout's target");
+            throw ApiProblem.conflict("no admitted machine matches the rollout's target");
         }
         List<Integer> sizes = RolloutEngine.plan(r).sizes(targets.size());
         Instant now = clock.instant();

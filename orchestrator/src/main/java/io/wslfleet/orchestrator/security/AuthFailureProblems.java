@@ -19,6 +19,7 @@ import jakarta.enterprise.event.Observes;
 @ApplicationScoped
 public class AuthFailureProblems {
     static final String CHALLENGE = "Basic realm=\"wsl-fleet\", charset=\"UTF-8\"";
+    static final String SIGN_IN = "sign in: this needs a user of the fleet (HTTP Basic or single sign-on)";
 
     void register(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).failureHandler(this::handle);
@@ -33,7 +34,7 @@ public class AuthFailureProblems {
         if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException
                 || failure instanceof AuthenticationCompletionException) {
             ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
-            respond(ctx, 401, "Unauthorized", "sign in: this needs a user of the fleet (HTTP Basic or single sign-on)");
+            respond(ctx, 401, "Unauthorized", SIGN_IN);
         } else if (failure instanceof ForbiddenException) {
             respond(ctx, 403, "Forbidden", "your role may not do this: reading needs viewer, changing needs operator");
         } else {

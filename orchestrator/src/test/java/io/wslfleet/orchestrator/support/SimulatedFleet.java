@@ -7,6 +7,7 @@ import io.wslfleet.protocol.EventCodec;
 import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.events.*;
+import io.wslfleet.protocol.trust.RecordSignatures;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
@@ -36,15 +37,21 @@ public final class SimulatedFleet implements AutoCloseable {
 
     public static final class Agent {
         public final String id;
+        /** Its identity: key pair, signer, sequence. */
+        public final TestAgent identity;
         public final Behaviour behaviour;
         public final List<String> generations = new ArrayList<>(); // index = generation - 1
         public volatile int current;
         final Map<String, CommandResult> results = new ConcurrentHashMap<>();
         public final List<AgentCommand> received = java.util.Collections.synchronizedList(new ArrayList<>());
-        private long sequence;
+        /** The key id of each command obeyed, in order: what signed it. */
+        public final List<String> signedBy = java.util.Collections.synchronizedList(new ArrayList<>());
+        /** Records keyed to it that it refused: not signed by a trusted orchestrator key, or for another agent. */
+        public final List<String> refused = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Agent(String id, Behaviour behaviour, String initialSystemPath) {
             this.id = id;
+            this.identity = new TestAgent(id);
             this.behaviour = behaviour;
             if (initialSystemPath != null) {
                 generations.add(initialSystemPath);
@@ -52,8 +59,8 @@ public final class SimulatedFleet implements AutoCloseable {
             }
         }
 
-        synchronized long next() {
-            return ++sequence;
+        public long next() {
+            return identity.next();
         }
 
         public String currentPath() {
@@ -79,9 +86,21 @@ public final class SimulatedFleet implements AutoCloseable {
                 while (running.get()) {
                     consumer.poll(Duration.ofMillis(100)).forEach(record -> {
                         Agent agent = agents.get(record.key());
-                        if (agent != null && EventDecoder.of(record.topic()).decode(record) instanceof Decoded.Event e
+                        if (agent == null) {
+                            return;
+                        }
+                        // as a real agent: only commands a trusted orchestrator key signed, addressed to it
+                        var verification = RecordSignatures.verify(record, Fixtures::orchestratorKey);
+                        if (!(verification instanceof RecordSignatures.Verification.Verified verified)) {
+                            agent.refused.add(String.valueOf(verification));
+                        } else if (EventDecoder.of(record.topic()).decode(record) instanceof Decoded.Event e
                                 && e.event().data() instanceof AgentCommand command) {
-                            handle(agent, command);
+                            if (command.agentId().equals(agent.id)) {
+                                agent.signedBy.add(verified.keyId());
+                                handle(agent, command);
+                            } else {
+                                agent.refused.add("addressed to " + command.agentId());
+                            }
                         }
                     });
                 }
@@ -91,17 +110,23 @@ public final class SimulatedFleet implements AutoCloseable {
         loop.start();
     }
 
-    /** Registers an agent with NixOS on one generation (or none, when initialSystemPath is null). */
+    /**
+     * Registers an agent with NixOS on one generation (or none, when initialSystemPath is null), enrolled with the
+     * suite's enrolment token, so admitted at once.
+     */
     public Agent add(String agentId, Behaviour behaviour, String initialSystemPath, Map<String, String> labels) {
+        return add(agentId, behaviour, initialSystemPath, labels, Fixtures.enrolmentToken());
+    }
+
+    /** The same with the enrolment token given (null: none, the machine waits in the pending list). */
+    public Agent add(String agentId, Behaviour behaviour, String initialSystemPath, Map<String, String> labels,
+                     String token) {
         Agent agent = new Agent(agentId, behaviour, initialSystemPath);
         agents.put(agentId, agent);
-        String[] parts = agentId.split("/");
         List<DistroInfo> distros = initialSystemPath == null ? List.of()
                 : List.of(new DistroInfo("NixOS", "Stopped", 2, true, 1, initialSystemPath, "24.11", "2411.6.0",
                 List.of(new GenerationInfo(1, initialSystemPath))));
-        emit(agent, new AgentRegistered(agentId, agent.next(), "sim",
-                new Inventory(parts[0], parts[1], parts[0].toUpperCase(), "10.0.26100", "2.4.11.0", "5.15.167.4-1",
-                        50L << 30, labels, distros)));
+        emit(agent, agent.identity.registration(labels, distros, token));
         emit(agent, new AgentHeartbeat(agentId, agent.next(), agent.health()));
         return agent;
     }
@@ -156,8 +181,9 @@ public final class SimulatedFleet implements AutoCloseable {
         emit(agent, result);
     }
 
+    /** Sends the event as the agent: its source, signed with its key. */
     public void emit(Agent agent, AgentEvent event) {
-        TestBus.send(EventCodec.toRecord(CloudEvent.of("/agent/" + agent.id, event)));
+        agent.identity.send(event);
     }
 
     @Override

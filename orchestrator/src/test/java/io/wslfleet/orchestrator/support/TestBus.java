@@ -46,7 +46,14 @@ public final class TestBus {
         });
     }
 
-    public static void publish(String source, EventData data) {
+    /** Publishes a build event as a build worker does: signed with the build key the orchestrator trusts. */
+    public static void publish(String source, io.wslfleet.protocol.events.BuildEvent data) {
+        send(io.wslfleet.protocol.trust.RecordSignatures.sign(EventCodec.toRecord(CloudEvent.of(source, data)),
+                Fixtures.buildSigner()));
+    }
+
+    /** Publishes an event without any signature, as an attacker without a key would. */
+    public static void publishUnsigned(String source, EventData data) {
         send(EventCodec.toRecord(CloudEvent.of(source, data)));
     }
 
@@ -74,6 +81,28 @@ public final class TestBus {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         return consumer;
+    }
+
+    /** The dead-letter records keyed {@code key}, once there are {@code count} of them (waits up to 30 s). */
+    public static List<ConsumerRecord<String, byte[]>> awaitDeadLetters(String key, int count) {
+        List<List<ConsumerRecord<String, byte[]>>> found = new ArrayList<>();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            List<ConsumerRecord<String, byte[]>> dead = readAll(io.wslfleet.protocol.Topics.DEAD_LETTER,
+                    r -> key.equals(r.key()), Duration.ofMillis(500));
+            org.assertj.core.api.Assertions.assertThat(dead).hasSizeGreaterThanOrEqualTo(count);
+            found.add(dead);
+        });
+        return found.get(found.size() - 1);
+    }
+
+    /** The reasons of the dead-letter records keyed {@code key}, once there are {@code count}. */
+    public static List<String> awaitDeadLetterReasons(String key, int count) {
+        return awaitDeadLetters(key, count).stream().map(TestBus::reason).toList();
+    }
+
+    public static String reason(ConsumerRecord<String, byte[]> deadLetter) {
+        return new String(deadLetter.headers().lastHeader(io.wslfleet.protocol.CloudEventHeaders.DLQ_REASON).value(),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** Every record on the topic that matches, read until {@code quiet} passes with nothing new. */
