@@ -52,6 +52,7 @@ public interface FleetConfig {
 
     Trust trust();
 
+    @io.smallrye.config.WithName("command-signing")
     Signing signing();
 
     /**

@@ -215,8 +215,7 @@ public final class LocalFleet implements AutoCloseable {
         launchOrchestrator();
         say.accept("  orchestrator     " + api.base() + " (log " + orchestrator.log() + ")");
         // one token for the sandbox's own workstations: as an admin would make one for a batch of new machines
-        JsonNode token = api.post("api/v1/enrolment-tokens", Map.of("maxUses", 1000, "expiresInSeconds", 7 * 86_400,
-                "description", "sandbox workstations"));
+        JsonNode token = api.post("api/v1/enrolment-tokens", Map.of("maxUses", 1000, "expiresIn", "P7D"));
         enrolmentToken = token.path("token").asText();
         say.accept("  enrolment token  " + enrolmentToken + " (FLEET_ENROLMENT_TOKEN for more agents)");
     }
@@ -453,7 +452,7 @@ public final class LocalFleet implements AutoCloseable {
     public void awaitMachines(int count, Duration timeout) {
         awaitTrue(count + " registered machines", timeout, () -> {
             assertChildrenAlive();
-            return api.get("api/v1/machines?size=1").path("total").asInt() >= count;
+            return api.get("api/v1/machines?size=1&enrolment=ACCEPTED").path("total").asInt() >= count;
         });
     }
 

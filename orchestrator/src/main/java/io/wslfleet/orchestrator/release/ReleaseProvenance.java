@@ -59,7 +59,7 @@ public class ReleaseProvenance {
             throw refuse(RejectReason.UNTRUSTED_RELEASE, published, source, "the event's " + mismatch
                     + " is not the signed manifest's");
         }
-        if (!allowedBases.isEmpty() && allowedBases.stream().noneMatch(published.downloadUrl()::startsWith)) {
+        if (!allowedBases.isEmpty() && allowedBases.stream().noneMatch(base -> isUnder(published.downloadUrl(), base))) {
             throw refuse(RejectReason.UNTRUSTED_RELEASE, published, source, "download URL "
                     + published.downloadUrl() + " is under none of the allowed bases " + allowedBases);
         }
@@ -69,6 +69,40 @@ public class ReleaseProvenance {
             throw refuse(RejectReason.RELEASE_CONFLICT, published, source, "release " + published.releaseId()
                     + " is cataloged with other content (sha256 " + known.sha256 + "); a release id never changes");
         }
+    }
+
+    /**
+     * Whether {@code url} lies under {@code base}: the same scheme, host and port (compared parsed, not as text, so
+     * {@code https://artifacts.example.com.attacker.net/} is not under {@code https://artifacts.example.com}), and a
+     * path that is the base's path or continues it after a {@code /}. No user info, no dot segments.
+     */
+    static boolean isUnder(String url, String base) {
+        try {
+            java.net.URI u = new java.net.URI(url);
+            java.net.URI b = new java.net.URI(base);
+            if (u.getScheme() == null || u.getHost() == null || u.getRawUserInfo() != null || b.getHost() == null
+                    || !u.getScheme().equalsIgnoreCase(b.getScheme()) || !u.getHost().equalsIgnoreCase(b.getHost())
+                    || port(u) != port(b)) {
+                return false;
+            }
+            String path = u.getRawPath() == null ? "" : u.getRawPath();
+            if (path.contains("/../") || path.endsWith("/..") || path.contains("/./") || path.contains("%2e")
+                    || path.contains("%2E")) {
+                return false;
+            }
+            String basePath = b.getRawPath() == null ? "" : b.getRawPath();
+            String prefix = basePath.endsWith("/") ? basePath : basePath + "/";
+            return path.equals(basePath) || path.startsWith(prefix);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static int port(java.net.URI u) {
+        if (u.getPort() != -1) {
+            return u.getPort();
+        }
+        return "https".equalsIgnoreCase(u.getScheme()) ? 443 : "http".equalsIgnoreCase(u.getScheme()) ? 80 : -1;
     }
 
     private static String mismatch(ReleasePublished p, ReleaseManifest m) {

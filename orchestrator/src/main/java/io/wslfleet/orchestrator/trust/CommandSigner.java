@@ -24,7 +24,7 @@ import java.util.Optional;
 
 /**
  * The orchestrator's own key, which signs every record it publishes (commands, build requests). Configured as
- * {@code fleet.signing.key-id} + {@code fleet.signing.key} (base64 PKCS#8), or as {@code fleet.signing.key-file}: lines
+ * {@code fleet.command-signing.key-id} + {@code fleet.command-signing.key} (base64 PKCS#8), or as {@code fleet.command-signing.key-file}: lines
  * {@code keyId=base64pkcs8}, the last one active. The file is looked at again at most once a second and re-read when
  * it changed, so a mounted secret rotates the key without a restart. Without a key the orchestrator refuses to start;
  * only in dev and test mode it makes one up (and says its public half).
@@ -61,13 +61,13 @@ public class CommandSigner {
             file = Path.of(keyFile.get());
             Signer loaded = readFile();
             if (loaded == null) {
-                throw new IllegalStateException("fleet.signing.key-file (FLEET_ORCHESTRATOR_KEY_FILE) " + file
+                throw new IllegalStateException("fleet.command-signing.key-file (FLEET_ORCHESTRATOR_KEY_FILE) " + file
                         + " holds no usable key: lines keyId=base64pkcs8, the last one active");
             }
             active = loaded;
         } else if (signing.key().filter(k -> !k.isBlank()).isPresent()) {
             String keyId = signing.keyId().filter(k -> !k.isBlank()).orElseThrow(() -> new IllegalStateException(
-                    "fleet.signing.key is set but fleet.signing.key-id (FLEET_ORCHESTRATOR_KEY_ID) is not"));
+                    "fleet.command-signing.key is set but fleet.command-signing.key-id (FLEET_ORCHESTRATOR_KEY_ID) is not"));
             active = Signer.of(keyId, signing.key().get().trim());
         } else if (LaunchMode.current() != LaunchMode.NORMAL) {
             generated = Ed25519.generate();

@@ -25,7 +25,7 @@ public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
         config.put("fleet.security.viewer-password", VIEWER_PASSWORD);
         config.put("fleet.trust.build-keys", Fixtures.BUILD_KEY_ID + "=" + Fixtures.buildPublicKey());
         config.put("fleet.trust.artifact-base-urls", Fixtures.ARTIFACT_BASE);
-        config.put("fleet.signing.key-file", Fixtures.orchestratorKeyFile().toString());
+        config.put("fleet.command-signing.key-file", Fixtures.orchestratorKeyFile().toString());
         return config;
     }
 

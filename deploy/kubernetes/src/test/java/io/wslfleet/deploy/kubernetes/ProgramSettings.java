@@ -34,14 +34,6 @@ import picocli.CommandLine;
  */
 final class ProgramSettings {
 
-    /**
-     * Names agreed for every helper (the common brief's conventions) that the code on this branch may not read yet:
-     * the orchestrator's signing key, the build worker's trust in it. Allowed, and listed by {@link #pending}.
-     */
-    static final Set<String> AGREED_ORCHESTRATOR = Set.of("FLEET_ORCHESTRATOR_KEY_FILE", "FLEET_ORCHESTRATOR_KEY_ID",
-            "FLEET_ORCHESTRATOR_KEY");
-    static final Set<String> AGREED_BUILD_WORKER = Set.of("FLEET_TRUST_ORCHESTRATOR_KEYS");
-
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)");
     private static final Pattern ENV_DEFAULT = Pattern.compile("\\$\\{env:([A-Z][A-Z0-9_]*)");
     private static final Pattern SHELL_VARIABLE = Pattern.compile("\\$\\{?([A-Z][A-Z0-9_]*)");
@@ -179,13 +171,6 @@ final class ProgramSettings {
             throw new UncheckedIOException(e);
         }
         return names;
-    }
-
-    /** Agreed names the code does not read yet: for the report, not a failure. */
-    static Set<String> pending(Set<String> agreed, Set<String> reads) {
-        Set<String> out = new TreeSet<>(agreed);
-        out.removeAll(reads);
-        return out;
     }
 
     /** Quarkus's (MicroProfile Config's) environment form of a property name. */

@@ -84,15 +84,11 @@ class SystemdUnitsTest {
     // --- helpers ---------------------------------------------------------------------------------------------------
 
     static Set<String> orchestratorReads() {
-        Set<String> names = new HashSet<>(ProgramSettings.orchestratorReads());
-        names.addAll(ProgramSettings.AGREED_ORCHESTRATOR);
-        return names;
+        return new HashSet<>(ProgramSettings.orchestratorReads());
     }
 
     static Set<String> buildWorkerReads() {
-        Set<String> names = new HashSet<>(ProgramSettings.buildWorkerReads());
-        names.addAll(ProgramSettings.AGREED_BUILD_WORKER);
-        return names;
+        return new HashSet<>(ProgramSettings.buildWorkerReads());
     }
 
     /**
