@@ -58,9 +58,15 @@ import org.junit.jupiter.api.io.TempDir;
  * A rollout across a real multi-node deployment survives a broker and an orchestrator dying under it. A 3-node KRaft
  * cluster (three processes, the secured listener, a principal per role, topics replicated 3 times with
  * {@code min.insync.replicas} 2), two packaged orchestrator instances on one PostgreSQL, and
- * {@value #DEFAULT_AGENTS} simulated agents ({@link SimulatedAgents}, {@code -Dfleet.multinode.agents=1000} for
- * the benchmark). During the rollout (a canary, then two waves) one broker is killed with SIGKILL and later
- * restarted, and one orchestrator is killed with SIGKILL; the other carries the rollout on.
+ * {@value #DEFAULT_AGENTS} simulated agents ({@link SimulatedAgents}; {@code -Dfleet.multinode.agents=N} for another
+ * number). During the rollout (a canary, then two waves) one broker is killed with SIGKILL and later restarted, and
+ * one orchestrator is killed with SIGKILL; the other carries the rollout on. Figures and how they were measured:
+ * {@code docs/benchmarks/multi-node.md}.
+ *
+ * <p>The orchestrators get a signing key file ({@code FLEET_ORCHESTRATOR_KEY_FILE}) and the agents check every
+ * command against its public key: one that is signed but does not verify is refused (and fails the test). Unsigned
+ * commands are answered and counted until the orchestrator signs them; then
+ * {@code -Dfleet.multinode.require-signed-commands=true} (or flipping its default here) makes them refused too.
  *
  * <p>Asserted: the rollout SUCCEEDED; on {@code fleet.commands} exactly one command id per machine for the release
  * (a re-publish of the same id is at-least-once delivery, counted and reported, not a second command); every
@@ -98,6 +104,26 @@ class MultiNodeFaultTest {
         }
         if (database != null) {
             database.close();
+        }
+        keepLogs();
+    }
+
+    /** The orchestrators' and the nodes' logs outlive the temporary directory, in target/multi-node-logs. */
+    private void keepLogs() throws IOException {
+        Path kept = Path.of("target", "multi-node-logs");
+        Files.createDirectories(kept);
+        List<Path> logs = new ArrayList<>();
+        for (ChildProcess orchestrator : orchestrators) {
+            logs.add(orchestrator.log());
+        }
+        for (int node = 1; cluster != null && node <= cluster.size(); node++) {
+            logs.add(cluster.nodeLog(node));
+        }
+        for (Path log : logs) {
+            if (Files.isRegularFile(log)) {
+                String name = log.getParent().getFileName() + "-" + log.getFileName();
+                Files.copy(log, kept.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
         }
     }
 
@@ -150,7 +176,9 @@ class MultiNodeFaultTest {
         orchestrators.get(0).kill();
         mark("SIGKILL orchestrator-1, answered " + agents.answeredCommands());
 
-        Thread.sleep(10_000); // the survivors run on two brokers and one orchestrator for a while
+        // the survivors carry on with two brokers and one orchestrator until half the machines are done
+        awaitTrue("half of the machines answered", Duration.ofMinutes(5),
+                () -> agents.answeredCommands() >= agentCount / 2);
         cluster.restart(victim);
         cluster.awaitBrokers(3, Duration.ofMinutes(2));
         mark("broker " + victim + " restarted, answered " + agents.answeredCommands());
