@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -55,7 +56,9 @@ public final class KafkaCluster implements AutoCloseable {
     private final Credentials credentials;
     private final List<String> jvmOptions;
     private final String classpath;
-    private final Map<Integer, Process> nodes = new LinkedHashMap<>();
+    private final Map<Integer, Process> nodes = new ConcurrentSkipListMap<>();
+    /** Kills the nodes if this JVM ends without closing the cluster (a test run interrupted), so none is left. */
+    private final Thread reaper = new Thread(this::killAll, "kafka-cluster-reaper");
 
     private KafkaCluster(Path dir, int size, Properties layout, Credentials credentials, List<String> jvmOptions,
                          String classpath) {
@@ -97,6 +100,7 @@ public final class KafkaCluster implements AutoCloseable {
             }
             Credentials.ownerOnly(layoutFile);
             cluster = new KafkaCluster(dir, size, layout, credentials, jvmOptions, classpath);
+            Runtime.getRuntime().addShutdownHook(cluster.reaper);
         } catch (IOException e) {
             throw new UncheckedIOException("could not lay out a Kafka cluster in " + dir, e);
         }
@@ -256,6 +260,11 @@ public final class KafkaCluster implements AutoCloseable {
     /** SIGTERM to every node (a clean shutdown), then SIGKILL to any still running after 30 s. */
     @Override
     public synchronized void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or about to: it kills what is left
+        }
         nodes.values().forEach(Process::destroy);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         for (Map.Entry<Integer, Process> node : nodes.entrySet()) {
@@ -270,6 +279,10 @@ public final class KafkaCluster implements AutoCloseable {
                 node.getValue().destroyForcibly();
             }
         }
+    }
+
+    private void killAll() {
+        nodes.values().forEach(Process::destroyForcibly);
     }
 
     private Process process(int node) {

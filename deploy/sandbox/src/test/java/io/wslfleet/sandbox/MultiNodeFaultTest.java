@@ -7,19 +7,25 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wslfleet.embedded.EmbeddedDatabase;
@@ -122,7 +128,7 @@ class MultiNodeFaultTest {
         for (Path log : logs) {
             if (Files.isRegularFile(log)) {
                 String name = log.getParent().getFileName() + "-" + log.getFileName();
-                Files.copy(log, kept.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(log, kept.resolve(name), StandardCopyOption.REPLACE_EXISTING);
             }
         }
     }
@@ -249,7 +255,7 @@ class MultiNodeFaultTest {
         Path keyFile = work.resolve("orchestrator-signing.keys");
         Files.writeString(keyFile, ORCHESTRATOR_KEY_ID + "=" + Ed25519.encode(orchestratorKey.getPrivate()) + "\n",
                 StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(keyFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(keyFile, PosixFilePermissions.fromString("rw-------"));
         Map<String, String> env = new LinkedHashMap<>(cluster.clientEnvironment(KafkaRole.ORCHESTRATOR));
         env.put("FLEET_DB_URL", database.jdbcUrl());
         env.put("FLEET_DB_USER", EmbeddedDatabase.USER);
@@ -385,14 +391,14 @@ class MultiNodeFaultTest {
     }
 
     private static String seconds(long nanos) {
-        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e9);
     }
 
     private static String sha256(String text) {
         try {
-            return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -401,7 +407,7 @@ class MultiNodeFaultTest {
         LocalFleet.awaitTrue(what, timeout, condition);
     }
 
-    private static <T> T awaitValue(String what, Duration timeout, java.util.function.Supplier<T> probe) {
+    private static <T> T awaitValue(String what, Duration timeout, Supplier<T> probe) {
         return LocalFleet.awaitValue(what, timeout, probe);
     }
 }

@@ -1,14 +1,22 @@
 package io.wslfleet.sandbox;
 
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -79,7 +87,7 @@ final class SimulatedAgents implements AutoCloseable {
         private final Map<String, CommandResult> results = new ConcurrentHashMap<>();
         private final Set<String> started = ConcurrentHashMap.newKeySet();
         /** Every delivery of a command record keyed to this agent, in order (re-deliveries included). */
-        final List<String> deliveries = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> deliveries = Collections.synchronizedList(new ArrayList<>());
 
         Agent(String id, KeyPair pair, long epoch, String initialSystemPath) {
             this.id = id;
@@ -120,13 +128,12 @@ final class SimulatedAgents implements AutoCloseable {
     private volatile boolean running = true;
     private Thread commandLoop;
     private Thread heartbeatLoop;
-    private final java.util.concurrent.ScheduledExecutorService work =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "simulated-agents-work");
-                t.setDaemon(true);
-                return t;
-            });
-    private final java.util.Random random = new java.util.Random(14);
+    private final ScheduledExecutorService work = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "simulated-agents-work");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Random random = new Random(14);
     private Duration workTime = Duration.ZERO;
 
     /**
@@ -142,7 +149,7 @@ final class SimulatedAgents implements AutoCloseable {
         this.requireSignedCommands = requireSignedCommands;
         this.enrolmentToken = enrolmentToken;
         this.say = say;
-        Map<String, Object> props = new java.util.HashMap<>(clientProperties);
+        Map<String, Object> props = new HashMap<>(clientProperties);
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
@@ -181,7 +188,7 @@ final class SimulatedAgents implements AutoCloseable {
     private void register(Agent agent) {
         String[] parts = agent.id.split("/");
         String path = agent.currentPath();
-        Inventory inventory = new Inventory(parts[0], parts[1], parts[0].toUpperCase(java.util.Locale.ROOT),
+        Inventory inventory = new Inventory(parts[0], parts[1], parts[0].toUpperCase(Locale.ROOT),
                 "10.0.26100", "2.4.11.0", "5.15.167.4-1", 50L << 30, Map.of("site", "multi-node"),
                 List.of(new DistroInfo(DISTRO, "Running", 2, true, 1, path, "25.05", "2505.7.0",
                         List.of(new GenerationInfo(1, path)))));
@@ -206,7 +213,7 @@ final class SimulatedAgents implements AutoCloseable {
     }
 
     private void answerCommands() {
-        Map<String, Object> props = new java.util.HashMap<>(clientProperties);
+        Map<String, Object> props = new HashMap<>(clientProperties);
         props.put("client.id", "simulated-agents-commands");
         try (var consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.COMMANDS, Duration.ofSeconds(60)).stream()
@@ -236,9 +243,7 @@ final class SimulatedAgents implements AutoCloseable {
                 && record.headers().lastHeader(RecordSignatures.SIGNATURE_HEADER) == null;
         if (!verification.verified() && (requireSignedCommands || !unsigned)) {
             refusedCommands.incrementAndGet();
-            String detail = ((RecordSignatures.Verification.Refused) verification).detail();
-            emit(agent, new CommandRefused(agent.id, agent.epoch, 0, header(record, CloudEventHeaders.ID),
-                    header(record, CloudEventHeaders.TYPE), RejectReason.UNAUTHENTICATED, detail));
+            emit(agent, refusal(agent, record, ((RecordSignatures.Verification.Refused) verification).detail()));
             return;
         }
         if (!(decoder.decode(record) instanceof Decoded.Event e) || !(e.event().data() instanceof AgentCommand command)
@@ -268,7 +273,7 @@ final class SimulatedAgents implements AutoCloseable {
                 finish(agent, new CommandResult(agent.id, agent.epoch, 0, command.commandId(), "upgrade",
                         CommandOutcome.SUCCEEDED, null, "running generation " + agent.generations.size(),
                         agent.health(), null, List.of(), null));
-            }, millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }, millis, TimeUnit.MILLISECONDS);
         } else {
             finish(agent, new CommandResult(agent.id, agent.epoch, 0, command.commandId(), "health-check",
                     CommandOutcome.SUCCEEDED, null, null, agent.health(), null, List.of(), null));
@@ -279,6 +284,16 @@ final class SimulatedAgents implements AutoCloseable {
         agent.results.put(result.commandId(), result);
         answered.add(result.commandId());
         emit(agent, result);
+    }
+
+    /** The agent's word that it refused the record; its ce_id and ce_type only when they are well-formed. */
+    private static CommandRefused refusal(Agent agent, ConsumerRecord<String, byte[]> record, String detail) {
+        try {
+            return new CommandRefused(agent.id, agent.epoch, 0, header(record, CloudEventHeaders.ID),
+                    header(record, CloudEventHeaders.TYPE), RejectReason.UNAUTHENTICATED, detail);
+        } catch (IllegalArgumentException malformed) {
+            return new CommandRefused(agent.id, agent.epoch, 0, null, null, RejectReason.UNAUTHENTICATED, detail);
+        }
     }
 
     /** Numbers the event in the agent's order, signs the record with the agent's key and sends it. */
@@ -300,7 +315,7 @@ final class SimulatedAgents implements AutoCloseable {
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
         var h = record.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     Collection<Agent> agents() {
