@@ -69,7 +69,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>One producer and one consumer (all partitions of {@code fleet.commands}, from the beginning) serve every agent,
  * so a thousand of them cost a few threads. A command whose signature does not verify is refused with a
  * {@link CommandRefused} (UNAUTHENTICATED); an unsigned one too when {@code requireSignedCommands}, else it is run
- * and counted in {@link #unsignedCommands()} (for an orchestrator that does not sign commands yet).
+ * and counted in {@link #unsignedCommands()} (for an orchestrator that does not sign commands yet). A record that
+ * does not decode is refused with the decoder's reason, a command addressed to another agent as NOT_YOUR_COMMAND.
  */
 final class SimulatedAgents implements AutoCloseable {
 
@@ -242,13 +243,21 @@ final class SimulatedAgents implements AutoCloseable {
         boolean unsigned = RecordSignatures.keyId(record.headers()).isEmpty()
                 && record.headers().lastHeader(RecordSignatures.SIGNATURE_HEADER) == null;
         if (!verification.verified() && (requireSignedCommands || !unsigned)) {
-            refusedCommands.incrementAndGet();
-            emit(agent, refusal(agent, record, ((RecordSignatures.Verification.Refused) verification).detail()));
+            refuse(agent, record, RejectReason.UNAUTHENTICATED,
+                    ((RecordSignatures.Verification.Refused) verification).detail());
             return;
         }
-        if (!(decoder.decode(record) instanceof Decoded.Event e) || !(e.event().data() instanceof AgentCommand command)
-                || !command.agentId().equals(agent.id)) {
-            return; // a real agent dead-letters these; no scenario here sends one
+        Decoded decoded = decoder.decode(record);
+        if (decoded instanceof Decoded.Rejected rejected) {
+            refuse(agent, record, rejected.reason(), rejected.detail());
+            return;
+        }
+        if (!(((Decoded.Event) decoded).event().data() instanceof AgentCommand command)) {
+            return;
+        }
+        if (!command.agentId().equals(agent.id)) {
+            refuse(agent, record, RejectReason.NOT_YOUR_COMMAND, "addressed to " + command.agentId());
+            return;
         }
         (verification.verified() ? verifiedCommands : unsignedCommands).incrementAndGet();
         agent.deliveries.add(command.commandId());
@@ -286,14 +295,20 @@ final class SimulatedAgents implements AutoCloseable {
         emit(agent, result);
     }
 
-    /** The agent's word that it refused the record; its ce_id and ce_type only when they are well-formed. */
-    private static CommandRefused refusal(Agent agent, ConsumerRecord<String, byte[]> record, String detail) {
+    /**
+     * Runs nothing and says so: a {@link CommandRefused} with the reason, naming the record's ce_id and ce_type only
+     * when they are well-formed. (A real agent also dead-letters the record; the agent principal's ACL allows it.)
+     */
+    private void refuse(Agent agent, ConsumerRecord<String, byte[]> record, RejectReason reason, String detail) {
+        refusedCommands.incrementAndGet();
+        CommandRefused refusal;
         try {
-            return new CommandRefused(agent.id, agent.epoch, 0, header(record, CloudEventHeaders.ID),
-                    header(record, CloudEventHeaders.TYPE), RejectReason.UNAUTHENTICATED, detail);
+            refusal = new CommandRefused(agent.id, agent.epoch, 0, header(record, CloudEventHeaders.ID),
+                    header(record, CloudEventHeaders.TYPE), reason, detail);
         } catch (IllegalArgumentException malformed) {
-            return new CommandRefused(agent.id, agent.epoch, 0, null, null, RejectReason.UNAUTHENTICATED, detail);
+            refusal = new CommandRefused(agent.id, agent.epoch, 0, null, null, reason, detail);
         }
+        emit(agent, refusal);
     }
 
     /** Numbers the event in the agent's order, signs the record with the agent's key and sends it. */

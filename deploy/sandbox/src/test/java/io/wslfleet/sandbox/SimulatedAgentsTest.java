@@ -51,7 +51,8 @@ import org.junit.jupiter.api.Test;
  * The simulated agents speak the protocol the orchestrator will require, checked on the real (embedded, secured)
  * broker: every event signed with the agent's own key and numbered in order, the registration carrying the public key
  * and the enrolment token; a command signed with the orchestrator's key is run once (a redelivery answered from the
- * stored result), one signed with another key or not signed at all is refused as UNAUTHENTICATED.
+ * stored result), one signed with another key or not signed at all is refused as UNAUTHENTICATED, one keyed to an
+ * agent but naming another refused with the decoder's reason.
  */
 class SimulatedAgentsTest {
     private static final String OLD_PATH = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-nixos-system-sim-26.1.0";
@@ -78,12 +79,16 @@ class SimulatedAgentsTest {
             send(bus, command(genuine, new Signer("orchestrator-1", orchestrator.getPrivate())));
             send(bus, command(upgrade(second), new Signer("orchestrator-1", stranger.getPrivate())));
             send(bus, EventCodec.toRecord(CloudEvent.of("/orchestrator", upgrade(third))));
+            var forThird = EventCodec.toRecord(CloudEvent.of("/orchestrator", upgrade(third)));
+            send(bus, RecordSignatures.sign(new ProducerRecord<>(Topics.COMMANDS, null, first, forThird.value(),
+                    forThird.headers()), new Signer("orchestrator-1", orchestrator.getPrivate())));
             send(bus, command(genuine, new Signer("orchestrator-1", orchestrator.getPrivate())));
 
             LocalFleet.awaitTrue("the commands handled", Duration.ofMinutes(1),
-                    () -> agents.answeredCommands() == 1 && agents.refusedCommands() == 2
+                    () -> agents.answeredCommands() == 1 && agents.refusedCommands() == 3
                             && agents.redeliveries() == 1);
             assertThat(agents.verifiedCommands()).isEqualTo(2);
+            assertThat(agents.agent(third).generations).containsExactly(OLD_PATH);
             assertThat(agents.unsignedCommands()).isZero();
             assertThat(agents.agent(first).generations).containsExactly(OLD_PATH, NEW_PATH);
             assertThat(agents.agent(second).generations).containsExactly(OLD_PATH);
@@ -121,7 +126,7 @@ class SimulatedAgentsTest {
             assertThat(events).filteredOn(e -> e instanceof CommandRefused).extracting(AgentEvent::agentId,
                     e -> ((CommandRefused) e).reason()).containsExactlyInAnyOrder(
                     tuple(second, RejectReason.UNAUTHENTICATED),
-                    tuple(third, RejectReason.UNAUTHENTICATED));
+                    tuple(third, RejectReason.UNAUTHENTICATED), tuple(first, RejectReason.KEY_MISMATCH));
         }
     }
 
