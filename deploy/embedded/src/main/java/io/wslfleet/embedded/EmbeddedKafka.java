@@ -173,8 +173,13 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     private static void secureListeners(Properties props, Path dir, int brokerPort, int controllerPort,
                                         Credentials credentials) {
-        BrokerCertificates tls = BrokerCertificates.in(dir, credentials.storePassword());
-        int internalPort = credentials.internalPort();
+        secureListeners(props, BrokerCertificates.in(dir, credentials.storePassword()), brokerPort,
+                credentials.internalPort(), controllerPort, credentials);
+    }
+
+    /** The same listeners for one node of a {@link KafkaCluster}: its own ports, the cluster's certificates. */
+    static void secureListeners(Properties props, BrokerCertificates tls, int brokerPort, int internalPort,
+                                int controllerPort, Credentials credentials) {
         props.put("listeners", "CLIENT://127.0.0.1:" + brokerPort + ",INTERNAL://127.0.0.1:" + internalPort
                 + ",CONTROLLER://127.0.0.1:" + controllerPort);
         props.put("advertised.listeners", "CLIENT://127.0.0.1:" + brokerPort + ",INTERNAL://127.0.0.1:" + internalPort);
@@ -206,15 +211,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** {@code kafka-storage.sh format} writes {@code meta.properties} into the log directory (also the metadata one). */
-    private static boolean isFormatted(Path logDir) {
+    static boolean isFormatted(Path logDir) {
         return Files.isRegularFile(logDir.resolve("meta.properties"));
     }
 
     /** Formats the log directory; a secured broker gets the SCRAM credential of each role in its first metadata. */
     private static void format(Path configFile, Credentials credentials) {
+        format(configFile, credentials, Uuid.randomUuid().toString());
+    }
+
+    /** Formats with a given cluster id: every node of a {@link KafkaCluster} is formatted with the cluster's. */
+    static void format(Path configFile, Credentials credentials, String clusterId) {
         var captured = new ByteArrayOutputStream();
-        List<String> args = new ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(),
-                "-c", configFile.toString()));
+        List<String> args = new ArrayList<>(List.of("format", "-t", clusterId, "-c", configFile.toString()));
         if (credentials.secured()) {
             for (KafkaRole role : KafkaRole.values()) {
                 args.add("--add-scram");
@@ -307,11 +316,17 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** The same as {@code FLEET_KAFKA_*} variables ({@link KafkaClientSettings}), for a program's environment. */
     public Map<String, String> clientEnvironment(KafkaRole role) {
+        return clientEnvironment(role, bootstrap, credentials, truststore());
+    }
+
+    /** A role's {@code FLEET_KAFKA_*} variables for any broker (or cluster) made with these credentials. */
+    static Map<String, String> clientEnvironment(KafkaRole role, String bootstrap, Credentials credentials,
+                                                 Path truststore) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(KafkaClientSettings.BOOTSTRAP, bootstrap);
         if (credentials.secured()) {
             env.put(KafkaClientSettings.SECURITY_PROTOCOL, "SASL_SSL");
-            env.put(KafkaClientSettings.TRUSTSTORE, truststore().toString());
+            env.put(KafkaClientSettings.TRUSTSTORE, truststore.toString());
             env.put(KafkaClientSettings.TRUSTSTORE_PASSWORD, credentials.storePassword());
             env.put(KafkaClientSettings.SASL_MECHANISM, "SCRAM-SHA-512");
             env.put(KafkaClientSettings.USERNAME, role.username());
