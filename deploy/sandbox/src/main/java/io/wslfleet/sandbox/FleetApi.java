@@ -58,6 +58,22 @@ public final class FleetApi {
         }
     }
 
+    /** The HTTP status of an authenticated JSON POST, for a test that expects a refusal. */
+    public int postStatus(String path, Object body) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).header("Authorization", authorization)
+                    .header("Content-Type", "application/json").header("Accept", "application/json")
+                    .timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.MAPPER.writeValueAsBytes(body))).build();
+            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private JsonNode send(HttpRequest.Builder builder) {
         HttpRequest request = builder.header("Authorization", authorization)
                 .header("Accept", "application/json")

@@ -69,10 +69,9 @@ import org.junit.jupiter.api.io.TempDir;
  * one orchestrator is killed with SIGKILL; the other carries the rollout on. Figures and how they were measured:
  * {@code docs/benchmarks/multi-node.md}.
  *
- * <p>The orchestrators get a signing key file ({@code FLEET_ORCHESTRATOR_KEY_FILE}) and the agents check every
- * command against its public key: one that is signed but does not verify is refused (and fails the test). Unsigned
- * commands are answered and counted until the orchestrator signs them; then
- * {@code -Dfleet.multinode.require-signed-commands=true} (or flipping its default here) makes them refused too.
+ * <p>The orchestrators get a signing key file ({@code FLEET_ORCHESTRATOR_KEY_FILE}) and the agents obey only commands
+ * that verify with its public key (an unsigned or wrongly signed one is refused, and fails the test); the agents
+ * enrol with a token an admin made through the API, as a fleet's new machines would.
  *
  * <p>Asserted: the rollout SUCCEEDED; on {@code fleet.commands} exactly one command id per machine for the release
  * (a re-publish of the same id is at-least-once delivery, counted and reported, not a second command); every
@@ -151,11 +150,11 @@ class MultiNodeFaultTest {
         String oldPath = systemPath("26.1.0");
         agents = new SimulatedAgents(cluster.clientProperties(KafkaRole.AGENT),
                 TrustedKeys.parse(ORCHESTRATOR_KEY_ID + "=" + Ed25519.encode(orchestratorKey.getPublic())),
-                Boolean.getBoolean("fleet.multinode.require-signed-commands"),
+                true,
                 enrolmentToken(first), line -> System.out.println("[agents] " + line));
         agents.start(PREFIX, agentCount, oldPath, Duration.ofSeconds(20), Duration.ofSeconds(10));
         awaitTrue(agentCount + " machines registered", Duration.ofMinutes(5),
-                () -> second.get("api/v1/machines?size=1").path("total").asInt() >= agentCount);
+                () -> second.get("api/v1/machines?size=1&enrolment=ACCEPTED").path("total").asInt() >= agentCount);
         mark(agentCount + " agents registered");
 
         ReleasePublished release = publishRelease(buildKey, "26.2.0");
@@ -243,12 +242,10 @@ class MultiNodeFaultTest {
         report();
     }
 
-    /**
-     * The enrolment token every simulated agent registers with: none while the orchestrator admits every machine
-     * that registers. Once it requires enrolment, an admin makes a token for the fleet here through {@code admin}.
-     */
+    /** The enrolment token every simulated agent registers with, made by an admin through the API. */
     private static String enrolmentToken(FleetApi admin) {
-        return null;
+        return admin.post("api/v1/enrolment-tokens", Map.of("maxUses", 100_000, "expiresIn", "PT2H"))
+                .path("token").asText();
     }
 
     private Map<String, String> orchestratorEnvironment(KeyPair buildKey, KeyPair orchestratorKey) throws IOException {
