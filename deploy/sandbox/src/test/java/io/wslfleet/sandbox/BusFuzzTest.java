@@ -243,10 +243,20 @@ class BusFuzzTest {
         boolean test(int i) throws Exception;
     }
 
+    /**
+     * Sends the event, signed. A command is sent as the very same record each time (one event id): an agent answers
+     * a re-published command with its stored result, whereas another event reusing a command id is a replay.
+     */
     private RecordMetadata sendEvent(EventData data) throws Exception {
-        return fleet.sendAndAwait(signed(EventCodec.toRecord(CloudEvent.of(source(io.wslfleet.protocol.EventType.of(data).topic(), data.key()),
-                data))));
+        String topic = io.wslfleet.protocol.EventType.of(data).topic();
+        if (topic.equals(Topics.COMMANDS)) {
+            return fleet.sendAndAwait(commandRecords.computeIfAbsent(data,
+                    d -> signed(EventCodec.toRecord(CloudEvent.of(source(topic, d.key()), d)))));
+        }
+        return fleet.sendAndAwait(signed(EventCodec.toRecord(CloudEvent.of(source(topic, data.key()), data))));
     }
+
+    private final Map<EventData, ProducerRecord<String, byte[]>> commandRecords = new java.util.HashMap<>();
 
     /** Signed with the key the topic's consumer trusts: the fuzz machine's, the orchestrator's or the build worker's. */
     private static ProducerRecord<String, byte[]> signed(ProducerRecord<String, byte[]> record) {
