@@ -226,28 +226,35 @@ class TrustTest {
         await().atMost(WAIT).until(() -> machines.stream().allMatch(m -> machine(m)
                 .map(v -> v.path("enrolment").asText().equals("ACCEPTED")).orElse(false)));
 
-        // the build key first: a new release built after the worker switched keys
-        fleet.rotateBuildKey();
-        fleet.requestDemoBuild("25.05.31", DemoRoot.Fault.NONE);
-        String rotatedRelease = fleet.awaitRelease("rel-25.05.31", WAIT).path("id").asText();
-        assertThat(fleet.api().get("api/v1/releases/" + rotatedRelease).toString()).contains(LocalFleet.NEXT_BUILD_KEY_ID);
-
-        // a rollout of it, canary then the rest; the orchestrator's command key rotates once the canary succeeded
+        // a rollout of a release signed with the first build key, canary then the rest; once the canary succeeded,
+        // both keys rotate: the orchestrator's command key (its key file gets the next key) and the build key (the
+        // worker restarts with the next one). The second wave's commands carry the new command key, and its release,
+        // signed with the old build key, still verifies: the old key stays trusted until no release of it is left
         Map<String, Object> body = rolloutBody("rotation", Map.of("machineIds", machines));
-        body.put("releaseId", rotatedRelease);
-        body.put("soakSeconds", 8);
+        body.put("soakSeconds", 25); // the build worker restarts with its new key before the next wave downloads
         long id = fleet.api().post("api/v1/rollouts", body).path("id").asLong();
         await().atMost(WAIT).until(() -> fleet.api().get("api/v1/rollouts/" + id).path("waves").get(0)
                 .path("succeeded").asInt() == 1);
         fleet.rotateOrchestratorKey();
+        fleet.rotateBuildKey();
         await().atMost(WAIT).until(() -> Set.of("SUCCEEDED", "HALTED", "ROLLED_BACK").contains(state(id)));
         assertThat(state(id)).isEqualTo("SUCCEEDED");
-
         List<String> keysOfCommands = seen.stream().filter(r -> r.topic().equals(Topics.COMMANDS))
                 .filter(r -> machines.contains(r.key()))
                 .map(r -> RecordSignatures.keyId(r.headers()).orElse("none")).distinct().toList();
         assertThat(keysOfCommands).containsExactlyInAnyOrder(LocalFleet.ORCHESTRATOR_KEY_ID,
                 LocalFleet.NEXT_ORCHESTRATOR_KEY_ID);
+
+        // the next release is signed with the new build key, and installs as well
+        fleet.requestDemoBuild("25.05.31", DemoRoot.Fault.NONE);
+        String rotatedRelease = fleet.awaitRelease("rel-25.05.31", WAIT).path("id").asText();
+        assertThat(fleet.api().get("api/v1/releases/" + rotatedRelease).path("keyId").asText())
+                .isEqualTo(LocalFleet.NEXT_BUILD_KEY_ID);
+        Map<String, Object> next = rolloutBody("after rotation", Map.of("machineIds", machines));
+        next.put("releaseId", rotatedRelease);
+        long after = fleet.api().post("api/v1/rollouts", next).path("id").asLong();
+        await().atMost(WAIT).until(() -> Set.of("SUCCEEDED", "HALTED", "ROLLED_BACK").contains(state(after)));
+        assertThat(state(after)).isEqualTo("SUCCEEDED");
         assertThat(seen.stream().filter(r -> r.topic().equals(Topics.AGENT_EVENTS)).map(TrustTest::decoded)
                 .flatMap(Optional::stream).filter(d -> d instanceof CommandRefused r && machines.contains(r.agentId())))
                 .as("no command refused during the rotation").isEmpty();
