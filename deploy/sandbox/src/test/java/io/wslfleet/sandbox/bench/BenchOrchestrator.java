@@ -1,26 +1,36 @@
 package io.wslfleet.sandbox.bench;
 
 import java.net.URI;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import io.wslfleet.embedded.FleetInfra;
+import io.wslfleet.protocol.release.Ed25519;
+import io.wslfleet.protocol.trust.Signer;
 import io.wslfleet.sandbox.ChildProcess;
 import io.wslfleet.sandbox.FleetApi;
 
 /**
  * The packaged orchestrator ({@code quarkus-run.jar}) as the benchmarks run it: on a broker and database of its own
  * (or the external ones of {@code FLEET_KAFKA_BOOTSTRAP} / {@code FLEET_DB_*}), user {@code admin} with password
- * {@code bench}, logging at WARN, started and ready for requests.
+ * {@code bench}, logging at WARN, started and ready for requests. It signs its commands with a key of its own
+ * ({@code FLEET_ORCHESTRATOR_KEY_FILE}), catalogs only releases signed by {@link #BUILD_KEY} and downloadable under
+ * {@link #ARTIFACT_BASE_URL}, and admits machines that register with an enrolment token ({@link #enrolmentToken}).
  */
 final class BenchOrchestrator implements AutoCloseable {
     /** The build key the benchmarked orchestrator trusts; benchmarks sign their releases with it. */
     static final String BUILD_KEY_ID = "bench-1";
-    static final java.security.KeyPair BUILD_KEY = io.wslfleet.protocol.release.Ed25519.generate();
+    static final KeyPair BUILD_KEY = Ed25519.generate();
+    /** Where the benchmarks' releases say they can be downloaded (nothing downloads them). */
+    static final String ARTIFACT_BASE_URL = "http://127.0.0.1:1/artifacts/";
+    private static final String COMMAND_KEY_ID = "bench-orchestrator-1";
 
     static final String PASSWORD = "bench";
 
@@ -53,8 +63,9 @@ final class BenchOrchestrator implements AutoCloseable {
         int port = basePort + (int) (ProcessHandle.current().pid() % 1000);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("FLEET_ADMIN_PASSWORD", PASSWORD);
-        env.put("FLEET_TRUST_BUILD_KEYS", BUILD_KEY_ID + "=" + io.wslfleet.protocol.release.Ed25519.encode(
-                BUILD_KEY.getPublic()));
+        env.put("FLEET_TRUST_BUILD_KEYS", BUILD_KEY_ID + "=" + Ed25519.encode(BUILD_KEY.getPublic()));
+        env.put("FLEET_TRUST_ARTIFACT_BASE_URLS", ARTIFACT_BASE_URL);
+        env.put("FLEET_ORCHESTRATOR_KEY_FILE", writeCommandKeyFile(work.resolve("secrets/orchestrator.keys")).toString());
         env.put("QUARKUS_LOG_LEVEL", "WARN");
         ChildProcess process = ChildProcess.jar("orchestrator", List.of(heap),
                 root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar"), List.of(), env,
@@ -69,6 +80,29 @@ final class BenchOrchestrator implements AutoCloseable {
             Thread.sleep(250);
         }
         return started;
+    }
+
+    /** A command key of its own, in the key-file form ({@code keyId=base64pkcs8}), readable by its owner only. */
+    private static Path writeCommandKeyFile(Path file) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, COMMAND_KEY_ID + "=" + Ed25519.encode(Ed25519.generate().getPrivate()) + "\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    /** An enrolment token made as an admin makes one for a batch of new machines: {@code <tokenId>.<secret>}. */
+    String enrolmentToken(int maxUses, Duration expiresIn) {
+        String token = api().post("api/v1/enrolment-tokens", Map.of("maxUses", maxUses, "expiresIn",
+                expiresIn.toString())).path("token").asText();
+        if (token.isEmpty()) {
+            throw new IllegalStateException("the orchestrator made no enrolment token");
+        }
+        return token;
+    }
+
+    /** The build key as a signer of records on {@code fleet.artifacts}, as the build worker signs its events. */
+    static Signer buildSigner() {
+        return new Signer(BUILD_KEY_ID, BUILD_KEY.getPrivate());
     }
 
     FleetApi api() {
