@@ -57,9 +57,35 @@ public final class ArtifactServer implements AutoCloseable {
         });
         server.setExecutor(executor);
         server.createContext("/artifacts/", this::handle);
+        server.createContext("/healthz", this::health);
         server.start();
         this.baseUrl = publicBaseUrl != null ? stripSlash(publicBaseUrl)
                 : "http://" + host + ":" + server.getAddress().getPort();
+    }
+
+    /**
+     * What {@code GET /healthz} reports besides the server answering at all: the worker's consumer loop alive (a
+     * worker whose loop stopped still serves downloads, but builds nothing: its liveness probe restarts it).
+     */
+    public void healthCheck(java.util.function.BooleanSupplier consuming) {
+        this.consuming = consuming;
+    }
+
+    private volatile java.util.function.BooleanSupplier consuming = () -> true;
+
+    private void health(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            boolean up = exchange.getRequestURI().getPath().equals("/healthz") && consuming.getAsBoolean();
+            byte[] body = ("{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"consuming\":" + up + "}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.getResponseHeaders().add("Cache-Control", "no-store");
+            boolean head = exchange.getRequestMethod().equals("HEAD");
+            exchange.sendResponseHeaders(up ? 200 : 503, head ? -1 : body.length);
+            if (!head) {
+                exchange.getResponseBody().write(body);
+            }
+        }
     }
 
     /** The URL of an artifact as agents download it. */

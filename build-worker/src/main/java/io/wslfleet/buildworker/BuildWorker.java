@@ -81,6 +81,7 @@ public final class BuildWorker implements AutoCloseable {
         Files.createDirectories(config.workDir());
         this.store = new ArtifactStore(config.storeDir());
         this.server = new ArtifactServer(store, config.httpHost(), config.httpPort(), config.publicBaseUrl());
+        this.server.healthCheck(this::consuming);
         this.producer = new KafkaProducer<>(KafkaClientSettings.forClient(config.kafkaSecurity(), config.kafkaBootstrap(), Map.of(
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -106,6 +107,11 @@ public final class BuildWorker implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start the build worker", e);
         }
+    }
+
+    /** Whether the consumer loop runs: what {@code /healthz} reports. */
+    private boolean consuming() {
+        return running.get() && loop.isAlive();
     }
 
     public String artifactBaseUrl() {

@@ -154,6 +154,11 @@ class BuildWorkerTest {
                 HttpResponse.BodyHandlers.ofByteArray());
         assertThat(whole.statusCode()).isEqualTo(200);
         assertThat(whole.headers().firstValue("ETag")).contains("\"" + release.sha256() + "\"");
+        // the worker's health for its probes: up while its consumer loop runs
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()
+                .replaceFirst("/artifacts/.*", "/healthz"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"UP\"");
         // the URL names the content: any cache in front of the store may keep it for good
         assertThat(whole.headers().firstValue("Cache-Control")).contains("public, max-age=31536000, immutable");
         HttpResponse<byte[]> manifestFile = http.send(HttpRequest.newBuilder(URI.create(release.downloadUrl()
