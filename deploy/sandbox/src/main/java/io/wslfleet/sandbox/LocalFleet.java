@@ -458,6 +458,11 @@ public final class LocalFleet implements AutoCloseable {
 
     /** Creates and starts a rollout of the release to every machine: a canary of one, then the rest in two waves. */
     public long startRollout(String name, String releaseId) {
+        return api.post("api/v1/rollouts", rolloutToAll(name, releaseId, 300)).path("id").asLong();
+    }
+
+    /** The body of {@link #startRollout}'s rollout: every machine, a canary of one, then half and the rest. */
+    public static Map<String, Object> rolloutToAll(String name, String releaseId, int deadlineSeconds) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", name);
         body.put("releaseId", releaseId);
@@ -466,10 +471,10 @@ public final class LocalFleet implements AutoCloseable {
         body.put("waves", List.of(Map.of("percent", 50), Map.of("percent", 100)));
         body.put("errorThresholdPercent", 0);
         body.put("soakSeconds", 2);
-        body.put("deadlineSeconds", 300);
+        body.put("deadlineSeconds", deadlineSeconds);
         body.put("autoRollback", true);
         body.put("start", true);
-        return api.post("api/v1/rollouts", body).path("id").asLong();
+        return body;
     }
 
     public JsonNode awaitRolloutState(long rolloutId, Set<String> states, Duration timeout) {

@@ -309,18 +309,7 @@ class MultiNodeFaultTest {
     }
 
     private static Map<String, Object> rolloutBody(String releaseId) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("name", "multi-node");
-        body.put("releaseId", releaseId);
-        body.put("target", Map.of("all", true));
-        body.put("canary", Map.of("count", 1));
-        body.put("waves", List.of(Map.of("percent", 50), Map.of("percent", 100)));
-        body.put("errorThresholdPercent", 0);
-        body.put("soakSeconds", 2);
-        body.put("deadlineSeconds", 600);
-        body.put("autoRollback", true);
-        body.put("start", true);
-        return body;
+        return LocalFleet.rolloutToAll("multi-node", releaseId, 600);
     }
 
     /** Every command on {@code fleet.commands}, read from the beginning as the admin principal. */
