@@ -2,7 +2,6 @@ package io.wslfleet.orchestrator.machine;
 
 import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.audit.AuditLog;
-import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.trust.TrustedKeys;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,7 +23,7 @@ public class MachineEnrolments {
     @Inject
     Clock clock;
     @Inject
-    RolloutEngine rollouts;
+    MachineCommands rollouts;
 
     @Transactional
     public Machine accept(String id, String actor) {

@@ -1,6 +1,5 @@
 package io.wslfleet.orchestrator.machine;
 
-import io.wslfleet.orchestrator.rollout.TargetFilter;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
 
@@ -14,18 +13,19 @@ public final class MachineQuery {
     private final StringBuilder where = new StringBuilder(" where 1=1");
     private final Map<String, Object> params = new LinkedHashMap<>();
 
-    public static MachineQuery of(TargetFilter filter) {
+    /** Machines with one of these ids (none given: any), one of these rings (any), and every label given. */
+    public static MachineQuery of(List<String> machineIds, Map<String, String> labels, List<String> rings) {
         MachineQuery q = new MachineQuery();
-        if (!filter.machineIds().isEmpty()) {
+        if (!machineIds.isEmpty()) {
             q.where.append(" and m.id in (:ids)");
-            q.params.put("ids", filter.machineIds());
+            q.params.put("ids", machineIds);
         }
-        if (!filter.rings().isEmpty()) {
+        if (!rings.isEmpty()) {
             q.where.append(" and m.ring in (:rings)");
-            q.params.put("rings", filter.rings());
+            q.params.put("rings", rings);
         }
         int i = 0;
-        for (Map.Entry<String, String> label : filter.labels().entrySet()) {
+        for (Map.Entry<String, String> label : labels.entrySet()) {
             q.where.append(" and (cast(m.labels as jsonb) ->> :lk").append(i).append(") = :lv").append(i);
             q.params.put("lk" + i, label.getKey());
             q.params.put("lv" + i, label.getValue());

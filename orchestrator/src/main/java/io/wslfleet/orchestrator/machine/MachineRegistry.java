@@ -7,7 +7,6 @@ import io.wslfleet.orchestrator.bus.RejectedEvent;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.events.AgentId;
 import io.wslfleet.orchestrator.release.ReleaseCatalog;
-import io.wslfleet.orchestrator.rollout.RolloutEngine;
 import io.wslfleet.protocol.CloudEvent;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentEvent;
@@ -64,7 +63,7 @@ public class MachineRegistry {
     @Inject
     Clock clock;
     @Inject
-    RolloutEngine rollouts;
+    MachineCommands rollouts;
     @Inject
     FleetConfig config;
     @Inject
@@ -122,12 +121,12 @@ public class MachineRegistry {
                 applyHealth(machine, heartbeat.health(), now);
             }
         } else if (data instanceof CommandProgress progress) {
-            rollouts.onProgress(machine, progress);
+            rollouts.onProgress(progress);
         } else if (data instanceof CommandResult result) {
             if (result.health() != null) {
                 applyHealth(machine, result.health(), now);
             }
-            rollouts.onResult(machine, result);
+            rollouts.onResult(result);
         } else if (data instanceof CommandRefused refused) {
             // the agent's word that it refused one of our commands: worth an alarm, never a change to a deployment
             refusals.noteInTransaction(event.source(), "machine", machine.id, "COMMAND_REFUSED_" + refused.reason(),

@@ -1,6 +1,6 @@
 package io.wslfleet.orchestrator.rollout;
 
-import io.wslfleet.orchestrator.machine.MachineQuery;
+import io.wslfleet.orchestrator.machine.MachineCommands;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -40,7 +40,7 @@ import java.util.UUID;
  * {@code SKIP LOCKED} by the periodic tick, so instances side by side never decide for the same rollout at once.
  */
 @ApplicationScoped
-public class RolloutEngine {
+public class RolloutEngine implements MachineCommands {
     private static final Logger LOG = Logger.getLogger(RolloutEngine.class);
     static final String DISTRO = "NixOS";
 
@@ -58,7 +58,8 @@ public class RolloutEngine {
     // ---- what agents report ------------------------------------------------------------------------------------
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public void onProgress(Machine machine, CommandProgress progress) {
+    @Override
+    public void onProgress(CommandProgress progress) {
         Deployment d = byCommand(progress.commandId());
         if (d == null) {
             return;
@@ -78,7 +79,8 @@ public class RolloutEngine {
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
-    public void onResult(Machine machine, CommandResult result) {
+    @Override
+    public void onResult(CommandResult result) {
         Deployment d = byCommand(result.commandId());
         if (d != null) {
             Rollout rollout = lockRolloutOf(d);
@@ -145,6 +147,7 @@ public class RolloutEngine {
     }
 
     /** Whether {@code commandId} names a command (or rollback command) this orchestrator issued to that machine. */
+    @Override
     public boolean issuedTo(String machineId, String commandId) {
         return em.createQuery("select count(d) from Deployment d where d.machineId = :machine "
                         + "and (d.commandId = :command or d.rollbackCommandId = :command)", Long.class)
@@ -156,6 +159,7 @@ public class RolloutEngine {
      * waits for it or commands it again.
      */
     @Transactional(Transactional.TxType.MANDATORY)
+    @Override
     public int cutOff(String machineId, String why) {
         Instant now = clock.instant();
         List<Deployment> open = Deployment.list("machineId = ?1 and state in ?2", machineId,
@@ -384,7 +388,7 @@ public class RolloutEngine {
         }
         List<String> inRollout = em.createQuery("select d.machineId from Deployment d where d.rolloutId = :id",
                 String.class).setParameter("id", rollout.id).getResultList();
-        for (String machineId : DispatchRules.joiners(filter, inRollout, MachineQuery.of(filter).admitted().ids(em))) {
+        for (String machineId : DispatchRules.joiners(filter, inRollout, filter.machines().admitted().ids(em))) {
             Deployment d = new Deployment();
             d.rolloutId = rollout.id;
             d.machineId = machineId;

@@ -5,7 +5,6 @@ import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.api.Problem;
 import io.wslfleet.orchestrator.audit.AuditLog;
-import io.wslfleet.orchestrator.machine.MachineQuery;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.UpgradeMode;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -115,7 +114,7 @@ public class RolloutService {
     private Rollout start(Rollout r, String actor) {
         requireState(r, Set.of(RolloutState.DRAFT), "start");
         TargetFilter filter = read(r.target, TargetFilter.class);
-        List<String> targets = MachineQuery.of(filter).admitted().ids(em);
+        List<String> targets = filter.machines().admitted().ids(em);
         if (targets.isEmpty()) {
             throw ApiProblem.conflict("no admitted machine matches the rollout's target");
         }

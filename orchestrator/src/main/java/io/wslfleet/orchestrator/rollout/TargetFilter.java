@@ -1,6 +1,7 @@
 package io.wslfleet.orchestrator.rollout;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import io.wslfleet.orchestrator.machine.MachineQuery;
 
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,11 @@ public record TargetFilter(Boolean all, List<String> machineIds, Map<String, Str
 
     public boolean isEmpty() {
         return machineIds.isEmpty() && labels.isEmpty() && rings.isEmpty();
+    }
+
+    /** The machines this target selects (admitted or not: add {@link MachineQuery#admitted()}). */
+    public MachineQuery machines() {
+        return MachineQuery.of(machineIds, labels, rings);
     }
 
     public TargetFilter {
