@@ -1,16 +1,24 @@
 package io.wslfleet.orchestrator.dashboard;
 
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
+import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.wslfleet.orchestrator.FleetConfig;
+import io.wslfleet.orchestrator.api.Page;
+import io.wslfleet.orchestrator.machine.HealthReport;
+import io.wslfleet.orchestrator.machine.MachineDirectory;
+import io.wslfleet.orchestrator.machine.MachineHistory;
+import io.wslfleet.orchestrator.machine.MachineQuery;
 import io.wslfleet.orchestrator.machine.MachineResource;
-import io.wslfleet.orchestrator.release.BuildResource;
-import io.wslfleet.orchestrator.release.ReleaseResource;
-import io.wslfleet.orchestrator.rollout.RolloutResource;
+import io.wslfleet.orchestrator.machine.MachineView;
+import io.wslfleet.orchestrator.ops.FleetStatistics;
+import io.wslfleet.orchestrator.ops.FleetStatistics.Count;
+import io.wslfleet.orchestrator.release.BuildResource.BuildView;
+import io.wslfleet.orchestrator.release.ReleaseListings;
+import io.wslfleet.orchestrator.release.ReleaseResource.ReleaseView;
+import io.wslfleet.orchestrator.rollout.RolloutView;
+import io.wslfleet.orchestrator.rollout.RolloutViews;
+import io.wslfleet.orchestrator.security.FleetUsers;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -20,174 +28,146 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
- * The fleet dashboard: server-rendered pages (Qute) over the same data as the REST API, refreshed in place by htmx
- * when {@link LiveUpdates} announces a change. Action buttons are rendered only for operators; the API enforces the
- * same rule whatever the page shows.
+ * The fleet dashboard: server-rendered pages (type-safe Qute templates) over the same services as the REST API,
+ * refreshed in place by htmx when {@link LiveUpdates} announces a change. Action buttons are rendered only for
+ * operators; the API enforces the same rule whatever the page shows.
  */
 @Path("/")
 @Produces(MediaType.TEXT_HTML)
 public class DashboardResource {
+    static final int MACHINES_PER_PAGE = 50;
+    static final List<String> HEALTH_FILTERS = List.of("healthy", "degraded", "failed", "absent", "unknown",
+            "attention");
 
-    @Inject
-    @Location("dashboard/overview.html")
-    Template overview;
-    @Inject
-    @Location("dashboard/rollout.html")
-    Template rollout;
-    @Inject
-    @Location("dashboard/machines.html")
-    Template machines;
-    @Inject
-    @Location("dashboard/machine.html")
-    Template machine;
-    @Inject
-    @Location("dashboard/releases.html")
-    Template releases;
-
-    @Inject
-    EntityManager em;
     @Inject
     SecurityIdentity identity;
     @Inject
-    FleetConfig config;
+    FleetStatistics statistics;
     @Inject
-    Clock clock;
+    MachineDirectory machines;
     @Inject
-    RolloutResource rolloutApi;
+    MachineHistory machineHistory;
     @Inject
-    MachineResource machineApi;
+    RolloutViews rollouts;
     @Inject
-    ReleaseResource releaseApi;
-    @Inject
-    BuildResource buildApi;
+    ReleaseListings releases;
 
-    public record Count(String key, long count) {
+    /** The machine list's filters, as given; blank ones are absent. */
+    public record MachineFilters(String q, String health, String release, String ring, String label,
+                                 String wslVersion) {
+        /** The filters as a query string for the pager's links, blank ones left out. */
+        public String query() {
+            Map<String, String> given = new LinkedHashMap<>();
+            given.put("q", q);
+            given.put("health", health);
+            given.put("release", release);
+            given.put("ring", ring);
+            given.put("label", label);
+            given.put("wslVersion", wslVersion);
+            return given.entrySet().stream().filter(e -> e.getValue() != null)
+                    .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+                    .collect(Collectors.joining("&"));
+        }
+    }
+
+    /** What the machine list can be filtered by: the values machines have. */
+    public record FilterChoices(List<String> health, List<String> releases, List<String> rings,
+                                List<String> wslVersions) {
+    }
+
+    @CheckedTemplate(basePath = "dashboard")
+    static class Templates {
+        static native TemplateInstance overview(long total, List<Count> health, List<Count> byRelease,
+                                                List<Count> byWsl, List<MachineView> attention,
+                                                List<RolloutView> rollouts);
+
+        static native TemplateInstance rollout(RolloutView r, List<RolloutView.DeploymentView> failed,
+                                               List<RolloutView.DeploymentView> deployments,
+                                               List<RolloutView.TimelineEntry> timeline, boolean canOperate);
+
+        static native TemplateInstance machines(Page<MachineView> page, long lastPage, MachineFilters filters,
+                                                FilterChoices choices);
+
+        static native TemplateInstance machine(MachineView m, List<HealthReport> reports,
+                                               List<MachineHistory.Entry> history,
+                                               List<MachineHistory.Generation> generations);
+
+        static native TemplateInstance releases(List<ReleaseView> releases, List<BuildView> builds);
     }
 
     @GET
     @Transactional
     public TemplateInstance overview() {
-        Instant offlineBefore = clock.instant().minus(config.offlineAfter());
-        List<Count> health = counts("""
-                select case when last_seen_at < ?1 then 'offline' else health_state end, count(*)
-                from machine group by 1 order by 2 desc""", offlineBefore);
-        List<Count> byRelease = counts("""
-                select coalesce(current_release_id, '(none)') || ' · gen ' || coalesce(current_generation::text, '-'),
-                       count(*) from machine group by 1 order by 2 desc limit 12""", null);
-        List<Count> byWsl = counts("""
-                select coalesce(wsl_version, 'unknown'), count(*) from machine group by 1 order by 2 desc limit 12""", null);
-        long total = health.stream().mapToLong(Count::count).sum();
-        var attention = machineApi.list(null, "attention", null, null, null, List.of(), null, 0, 15);
-        return page(overview, "overview")
-                .data("total", total)
-                .data("health", health)
-                .data("byRelease", byRelease)
-                .data("byWsl", byWsl)
-                .data("attention", attention.items())
-                .data("rollouts", rolloutApi.list(null, 0, 10).items());
+        List<Count> health = statistics.byHealth();
+        MachineQuery attention = MachineQuery.of(List.of(), Map.of(), List.of()).health("attention").enrolment(null);
+        return page(Templates.overview(health.stream().mapToLong(Count::count).sum(), health,
+                statistics.byReleaseAndGeneration(12), statistics.byWslVersion(12),
+                machines.list(attention, 0, 15).items(), rollouts.list(null, 0, 10).items()), "overview");
     }
 
     @GET
     @Path("ui/rollouts/{id}")
     @Transactional
     public TemplateInstance rollout(@PathParam("id") long id) {
-        var view = rolloutApi.get(id);
-        var failed = rolloutApi.deployments(id, null, 0, 1000).items().stream()
-                .filter(d -> d.reason() != null || !d.failedUnits().isEmpty()).toList();
-        return page(rollout, "rollouts")
-                .data("r", view)
-                .data("failed", failed)
-                .data("deployments", rolloutApi.deployments(id, null, 0, 200).items())
-                .data("timeline", rolloutApi.timeline(id));
+        return page(Templates.rollout(rollouts.get(id), rollouts.failed(id, 1000),
+                rollouts.deployments(id, null, 0, 200).items(), rollouts.timeline(id), canOperate()), "rollouts");
     }
 
     @GET
     @Path("ui/machines")
     @Transactional
     public TemplateInstance machines(@QueryParam("q") String q, @QueryParam("health") String health,
-                                     @QueryParam("release") String release,
+                                     @QueryParam("release") String release, @QueryParam("ring") String ring,
+                                     @QueryParam("label") String label, @QueryParam("wslVersion") String wslVersion,
                                      @QueryParam("page") @DefaultValue("0") int page) {
-        var result = machineApi.list(blank(q), blank(health), blank(release), null, null, List.of(), null, Math.max(0, page), 50);
-        return page(machines, "machines")
-                .data("page", result)
-                .data("q", q == null ? "" : q)
-                .data("healthStates", List.of("healthy", "degraded", "failed", "absent", "unknown", "attention"))
-                .data("healthFilter", health == null ? "" : health)
-                .data("releaseFilter", release == null ? "" : release)
-                .data("lastPage", Math.max(0, (result.total() - 1) / 50));
+        MachineFilters filters = new MachineFilters(blank(q), blank(health), blank(release), blank(ring),
+                blank(label), blank(wslVersion));
+        MachineQuery query = MachineQuery.of(List.of(),
+                        filters.label() == null ? Map.of() : MachineResource.labelFilter(List.of(filters.label())),
+                        filters.ring() == null ? List.of() : List.of(filters.ring()))
+                .release(filters.release()).wslVersion(filters.wslVersion()).search(filters.q())
+                .health(filters.health()).enrolment(null);
+        Page<MachineView> result = machines.list(query, Math.max(0, page), MACHINES_PER_PAGE);
+        FilterChoices choices = new FilterChoices(HEALTH_FILTERS, statistics.releases(), statistics.rings(),
+                statistics.wslVersions());
+        return page(Templates.machines(result, Math.max(0, (result.total() - 1) / MACHINES_PER_PAGE), filters,
+                choices), "machines");
     }
 
     @GET
     @Path("ui/machines/{machine}/{user}")
     @Transactional
     public TemplateInstance machine(@PathParam("machine") String machineId, @PathParam("user") String user) {
-        var view = machineApi.get(machineId, user);
-        String id = view.id();
-        List<Map<String, Object>> history = new ArrayList<>();
-        for (Object o : em.createNativeQuery("""
-                select at, actor, action, detail from (
-                  select a.at, a.actor, a.action, a.entity || ' ' || a.entity_id as detail
-                  from audit_log a where a.entity = 'machine' and a.entity_id = ?1
-                  union all
-                  select coalesce(d.finished_at, d.commanded_at, d.updated_at), 'rollout ' || d.rollout_id, d.state,
-                         trim(coalesce(d.reason, '') || ' ' || coalesce(d.message, '')
-                           || case when d.failed_units is not null and d.failed_units <> ''
-                                   then ' · failed units: ' || d.failed_units else '' end
-                           || case when d.previous_generation is not null
-                                   then ' · previous generation ' || d.previous_generation else '' end)
-                  from deployment d where d.machine_id = ?1) h
-                order by at desc nulls last limit 50""").setParameter(1, id).getResultList()) {
-            Object[] row = (Object[]) o;
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("at", row[0] instanceof Timestamp t ? t.toInstant() : row[0]);
-            entry.put("actor", row[1]);
-            entry.put("action", row[2]);
-            entry.put("detail", row[3]);
-            history.add(entry);
-        }
-        return page(machine, "machines")
-                .data("m", view)
-                .data("reports", machineApi.health(machineId, user, 10))
-                .data("history", history)
-                .data("inventory", em.createNativeQuery("select coalesce(inventory, '') from machine where id = ?1")
-                        .setParameter(1, id).getSingleResult());
+        String id = machineId + "/" + user;
+        return page(Templates.machine(machines.get(id), machines.health(id, 10), machineHistory.of(id, 50),
+                machineHistory.generations(id)), "machines");
     }
 
     @GET
     @Path("ui/releases")
     @Transactional
     public TemplateInstance releases() {
-        return page(releases, "releases")
-                .data("releases", releaseApi.list(0, 50).items())
-                .data("builds", buildApi.list(0, 20).items());
+        return page(Templates.releases(releases.releases(0, 50).items(), releases.builds(0, 20).items()),
+                "releases");
     }
 
-    private TemplateInstance page(Template template, String section) {
-        return template.data("section", section)
+    /** What every page's frame (dashboard/base.html) shows: the section, who is signed in, whether they operate. */
+    private TemplateInstance page(TemplateInstance page, String section) {
+        return page.data("section", section)
                 .data("user", identity.getPrincipal().getName())
-                .data("canOperate", identity.hasRole("operator"));
+                .data("canOperate", canOperate());
     }
 
-    private List<Count> counts(String sql, Object param) {
-        var query = em.createNativeQuery(sql);
-        if (param != null) {
-            query.setParameter(1, param);
-        }
-        List<Count> out = new ArrayList<>();
-        for (Object o : query.getResultList()) {
-            Object[] row = (Object[]) o;
-            out.add(new Count(String.valueOf(row[0]), ((Number) row[1]).longValue()));
-        }
-        return out;
+    private boolean canOperate() {
+        return identity.hasRole(FleetUsers.OPERATOR);
     }
 
     private static String blank(String s) {

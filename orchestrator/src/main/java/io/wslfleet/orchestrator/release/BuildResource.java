@@ -31,6 +31,8 @@ public class BuildResource {
     ReleaseCatalog catalog;
     @Inject
     Operator operator;
+    @Inject
+    ReleaseListings listings;
 
     public record BuildRequest(@NotBlank String version, @NotNull BuildRequested.Source source,
                                BuildRequested.Customization customization) {
@@ -58,9 +60,7 @@ public class BuildResource {
     @GET
     public Page<BuildView> list(@QueryParam("page") @DefaultValue("0") @Min(0) int page,
                                 @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        var query = Build.<Build>find("order by createdAt desc");
-        return new Page<>(query.page(page, size).list().stream().map(BuildView::of).toList(), page, size,
-                query.count());
+        return listings.builds(page, size);
     }
 
     @GET

@@ -2,6 +2,7 @@ package io.wslfleet.orchestrator.release;
 
 import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.api.Page;
+import jakarta.inject.Inject;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.DefaultValue;
@@ -17,6 +18,8 @@ import java.time.Instant;
 @Path("/api/v1/releases")
 @Produces(MediaType.APPLICATION_JSON)
 public class ReleaseResource {
+    @Inject
+    ReleaseListings listings;
 
     public record ReleaseView(String id, String buildId, String version, String sha256, long sizeBytes,
                               String downloadUrl, String keyId, boolean signed, String nixosVersion, String hostName,
@@ -32,9 +35,7 @@ public class ReleaseResource {
     @GET
     public Page<ReleaseView> list(@QueryParam("page") @DefaultValue("0") @Min(0) int page,
                                   @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        var query = Release.<Release>find("order by publishedAt desc");
-        return new Page<>(query.page(page, size).list().stream().map(ReleaseView::of).toList(), page, size,
-                query.count());
+        return listings.releases(page, size);
     }
 
     @GET

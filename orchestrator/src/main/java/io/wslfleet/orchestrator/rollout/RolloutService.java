@@ -47,8 +47,11 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED), "approve");
         int before = r.approvedWave;
         r.approvedWave = Math.max(r.approvedWave, r.state == RolloutState.DRAFT ? 0 : r.currentWave);
-        timeline.record(r, actor, "APPROVED", "wave " + r.approvedWave);
-        audit.record(actor, "APPROVED", "rollout", String.valueOf(id), String.valueOf(before), String.valueOf(r.approvedWave));
+        RolloutPlan plan = RolloutEngine.plan(r);
+        int waves = r.state == RolloutState.DRAFT ? plan.waves().size() : RolloutEngine.waveCount(r);
+        // one timeline entry per approval, in words: the timeline is this rollout's audit log
+        timeline.record(r, actor, "APPROVED", PlanWords.waveName(plan, r.approvedWave, waves)
+                + (before == r.approvedWave ? " (again)" : ""));
         return r;
     }
 

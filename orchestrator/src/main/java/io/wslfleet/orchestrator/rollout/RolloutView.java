@@ -5,9 +5,13 @@ import io.wslfleet.protocol.events.UpgradeMode;
 import java.time.Instant;
 import java.util.List;
 
-/** A rollout as the API shows it, with each wave's progress against its thresholds. */
+/**
+ * A rollout as the API shows it, with each wave's progress against its thresholds.
+ *
+ * @param plan the waves as planned, in words: "a canary of 1 machine, then 50% of the targets, then the rest; …"
+ */
 public record RolloutView(long id, String name, String releaseId, RolloutState state, int currentWave,
-                          TargetFilter target, List<WaveView> waves, int deadlineSeconds, boolean autoRollback,
+                          TargetFilter target, String plan, List<WaveView> waves, int deadlineSeconds, boolean autoRollback,
                           UpgradeMode mode, boolean backupFirst, String createdBy, Instant createdAt,
                           Instant startedAt, Instant finishedAt, Instant soakUntil, String haltReason,
                           MaintenanceWindow maintenanceWindow, Boolean windowOpen, Instant nextWindowOpening,
