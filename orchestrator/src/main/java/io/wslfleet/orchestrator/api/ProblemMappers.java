@@ -24,13 +24,6 @@ public class ProblemMappers {
         return respond(new Problem("about:blank", e.title(), e.status(), e.getMessage(), path(), e.errors()));
     }
 
-    /** A role check of a resource ({@code @RolesAllowed}), after the path permissions let the request in. */
-    @ServerExceptionMapper
-    public Response forbidden(io.quarkus.security.ForbiddenException e) {
-        return respond(new Problem("about:blank", "Forbidden", 403, "your role may not do this: reading needs viewer, "
-                + "changing needs operator, enrolment tokens need admin", path(), null));
-    }
-
     @ServerExceptionMapper
     public Response invalidArgument(IllegalArgumentException e) {
         return respond(new Problem("about:blank", "Invalid request", 400, e.getMessage(), path(), null));

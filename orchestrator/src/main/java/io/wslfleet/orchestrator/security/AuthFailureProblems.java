@@ -7,9 +7,13 @@ import io.quarkus.security.UnauthorizedException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.wslfleet.orchestrator.api.ErrorPages;
 import io.wslfleet.orchestrator.api.Problem;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * 401 and 403 as problem details, like every other error of the API. Authentication and the path permissions run
@@ -36,13 +40,26 @@ public class AuthFailureProblems {
             ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
             respond(ctx, 401, "Unauthorized", SIGN_IN);
         } else if (failure instanceof ForbiddenException) {
-            respond(ctx, 403, "Forbidden", "your role may not do this: reading needs viewer, changing needs operator");
+            respond(ctx, 403, "Forbidden", FleetUsers.ROLES_NEEDED);
         } else {
             ctx.next();
         }
     }
 
+    /** A role check of a resource ({@code @RolesAllowed}), after the path permissions let the request in. */
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return Response.status(403).type(Problem.MEDIA_TYPE)
+                .entity(new Problem("about:blank", "Forbidden", 403, FleetUsers.ROLES_NEEDED, uri.getPath(), null))
+                .build();
+    }
+
     private static void respond(RoutingContext ctx, int status, String title, String detail) {
+        if (ErrorPages.forBrowser(ctx.normalizedPath(), ctx.request().getHeader("Accept"))) {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "text/html;charset=UTF-8")
+                    .end(ErrorPages.html(new Problem("about:blank", title, status, detail, ctx.normalizedPath(), null)));
+            return;
+        }
         JsonObject body = new JsonObject().put("type", "about:blank").put("title", title).put("status", status)
                 .put("detail", detail).put("instance", ctx.normalizedPath());
         ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE).end(body.encode());

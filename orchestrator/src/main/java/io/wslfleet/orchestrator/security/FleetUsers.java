@@ -35,6 +35,9 @@ public class FleetUsers implements IdentityProvider<UsernamePasswordAuthenticati
     public static final String ADMIN = "admin";
     public static final String OPERATOR = "operator";
     public static final String VIEWER = "viewer";
+    /** What a 403 tells: which role does what (the path permissions in application.properties say the same). */
+    public static final String ROLES_NEEDED = "your role may not do this: reading needs " + VIEWER + ", changing needs "
+            + OPERATOR + ", enrolment tokens need " + ADMIN;
 
     private static final Map<String, Set<String>> ROLES = Map.of(
             ADMIN, Set.of(ADMIN, OPERATOR, VIEWER),
