@@ -456,7 +456,10 @@ public final class LocalFleet implements AutoCloseable {
         });
     }
 
-    /** Creates and starts a rollout of the release to every machine: a canary of one, then the rest in two waves. */
+    /**
+     * Creates and starts a rollout of the release to every machine: a canary of one, then half and the rest (as few
+     * waves as the machines fill: three machines make two).
+     */
     public long startRollout(String name, String releaseId) {
         return api.post("api/v1/rollouts", rolloutToAll(name, releaseId, 300)).path("id").asLong();
     }
@@ -475,6 +478,18 @@ public final class LocalFleet implements AutoCloseable {
         body.put("autoRollback", true);
         body.put("start", true);
         return body;
+    }
+
+    /** A started rollout's waves as they came out: "3 machines in 2 waves (canary 1, wave-1 2)". */
+    public static String waves(JsonNode rollout) {
+        List<String> waves = new ArrayList<>();
+        int machines = 0;
+        for (JsonNode wave : rollout.path("waves")) {
+            waves.add(wave.path("name").asText() + " " + wave.path("size").asInt());
+            machines += wave.path("size").asInt();
+        }
+        return machines + (machines == 1 ? " machine" : " machines") + " in " + waves.size()
+                + (waves.size() == 1 ? " wave" : " waves") + " (" + String.join(", ", waves) + ")";
     }
 
     public JsonNode awaitRolloutState(long rolloutId, Set<String> states, Duration timeout) {

@@ -83,8 +83,8 @@ public final class SandboxMain implements Callable<Integer> {
             JsonNode release = fleet.awaitRelease("rel-" + demoVersion, Duration.ofMinutes(2));
             say("release " + release.path("id").asText() + " published: sha256 " + release.path("sha256").asText());
             long rolloutId = fleet.startRollout("demo " + demoVersion, release.path("id").asText());
-            say("rollout " + rolloutId + " started: a canary of one, then half and the rest (" + fleet.api().base()
-                    + "api/v1/rollouts/" + rolloutId + ")");
+            say("rollout " + rolloutId + " started: " + LocalFleet.waves(fleet.api().get("api/v1/rollouts/" + rolloutId))
+                    + " (" + fleet.api().base() + "ui/rollouts/" + rolloutId + ")");
             JsonNode rollout = fleet.awaitRolloutState(rolloutId,
                     Set.of("SUCCEEDED", "HALTED", "ROLLED_BACK", "CANCELLED", "FAILED"), Duration.ofMinutes(5));
             say("rollout " + rolloutId + " ended " + rollout.path("state").asText() + " after "
