@@ -8,7 +8,6 @@ import io.wslfleet.orchestrator.machine.HealthReport;
 import io.wslfleet.orchestrator.machine.MachineDirectory;
 import io.wslfleet.orchestrator.machine.MachineHistory;
 import io.wslfleet.orchestrator.machine.MachineQuery;
-import io.wslfleet.orchestrator.machine.MachineResource;
 import io.wslfleet.orchestrator.machine.MachineView;
 import io.wslfleet.orchestrator.ops.FleetStatistics;
 import io.wslfleet.orchestrator.ops.FleetStatistics.Count;
@@ -131,7 +130,7 @@ public class DashboardResource {
         MachineFilters filters = new MachineFilters(blank(q), blank(health), blank(release), blank(ring),
                 blank(label), blank(wslVersion));
         MachineQuery query = MachineQuery.of(List.of(),
-                        filters.label() == null ? Map.of() : MachineResource.labelFilter(List.of(filters.label())),
+                        filters.label() == null ? Map.of() : MachineQuery.labelFilter(List.of(filters.label())),
                         filters.ring() == null ? List.of() : List.of(filters.ring()))
                 .release(filters.release()).wslVersion(filters.wslVersion()).search(filters.q())
                 .health(filters.health()).enrolment(null);

@@ -2,10 +2,10 @@ package io.wslfleet.orchestrator.dashboard;
 
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
+import io.wslfleet.orchestrator.ops.FleetStatistics;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -16,8 +16,8 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 import java.time.Duration;
 
 /**
- * Tells open dashboards that something changed. Once a second a cheap fingerprint of the fleet state (audit log,
- * deployments, machines, releases and builds) is read; when it differs, a {@code change} event goes to every
+ * Tells open dashboards that something changed. Once a second a cheap fingerprint of the fleet state
+ * ({@link FleetStatistics#changeFingerprint}) is read; when it differs, a {@code change} event goes to every
  * connected page, which re-fetches what it shows. Browsers' EventSource reconnects by itself after a lost
  * connection; a comment every 15 s keeps proxies from closing an idle one.
  */
@@ -29,19 +29,12 @@ public class LiveUpdates {
     private volatile String last = "";
 
     @Inject
-    EntityManager em;
+    FleetStatistics statistics;
 
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     @Transactional
     void probe() {
-        Object[] row = (Object[]) em.createNativeQuery("""
-                select (select coalesce(max(id), 0) from audit_log),
-                       (select count(*) || ':' || coalesce(max(last_seen_at)::text, '') from machine),
-                       (select count(*) || ':' || coalesce(max(updated_at)::text, '') from deployment),
-                       (select count(*) from release),
-                       (select count(*) || ':' || coalesce(max(updated_at)::text, '') from build)
-                """).getSingleResult();
-        String now = row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "|" + row[4];
+        String now = statistics.changeFingerprint();
         if (!now.equals(last)) {
             last = now;
             changes.onNext("change");

@@ -1,5 +1,6 @@
 package io.wslfleet.orchestrator.machine;
 
+import io.wslfleet.orchestrator.api.ApiProblem;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
 
@@ -7,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Selects machines by a target filter plus list filters, in SQL, so it stays fast on a large fleet. */
 public final class MachineQuery {
@@ -32,6 +34,19 @@ public final class MachineQuery {
             i++;
         }
         return q;
+    }
+
+    /** {@code key=value} label filters as a map; anything else is a bad request. */
+    public static Map<String, String> labelFilter(List<String> labels) {
+        Map<String, String> filter = new TreeMap<>();
+        for (String label : labels) {
+            int eq = label.indexOf('=');
+            if (eq <= 0) {
+                throw ApiProblem.invalid("label filters read key=value, got " + label);
+            }
+            filter.put(label.substring(0, eq), label.substring(eq + 1));
+        }
+        return filter;
     }
 
     /** Only machines admitted to the fleet: what rollouts target. */

@@ -1,6 +1,5 @@
 package io.wslfleet.orchestrator.machine;
 
-import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.api.Operator;
 import io.wslfleet.orchestrator.api.Page;
 import jakarta.inject.Inject;
@@ -19,7 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 @Path("/api/v1/machines")
 @Produces(MediaType.APPLICATION_JSON)
@@ -45,22 +43,9 @@ public class MachineResource {
                                   @QueryParam("enrolment") Enrolment enrolment,
                                   @QueryParam("page") @DefaultValue("0") @Min(0) int page,
                                   @QueryParam("size") @DefaultValue("50") @Min(1) @Max(500) int size) {
-        MachineQuery query = MachineQuery.of(List.of(), labelFilter(labels), ring == null ? List.of() : List.of(ring))
+        MachineQuery query = MachineQuery.of(List.of(), MachineQuery.labelFilter(labels), ring == null ? List.of() : List.of(ring))
                 .release(releaseId).wslVersion(wslVersion).search(search).health(health).enrolment(enrolment);
         return machines.list(query, page, size);
-    }
-
-    /** {@code key=value} label filters as a map; anything else is a bad request. */
-    public static Map<String, String> labelFilter(List<String> labels) {
-        Map<String, String> filter = new TreeMap<>();
-        for (String label : labels) {
-            int eq = label.indexOf('=');
-            if (eq <= 0) {
-                throw ApiProblem.invalid("label filters read key=value, got " + label);
-            }
-            filter.put(label.substring(0, eq), label.substring(eq + 1));
-        }
-        return filter;
     }
 
     @GET

@@ -59,6 +59,21 @@ public class FleetStatistics {
         return distinct("current_release_id");
     }
 
+    /**
+     * A cheap value that changes whenever the audit log, a machine, a deployment, a release or a build does: what
+     * open dashboards are told to refresh on.
+     */
+    public String changeFingerprint() {
+        Object[] row = (Object[]) em.createNativeQuery("""
+                select (select coalesce(max(id), 0) from audit_log),
+                       (select count(*) || ':' || coalesce(max(last_seen_at)::text, '') from machine),
+                       (select count(*) || ':' || coalesce(max(updated_at)::text, '') from deployment),
+                       (select count(*) from release),
+                       (select count(*) || ':' || coalesce(max(updated_at)::text, '') from build)
+                """).getSingleResult();
+        return row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "|" + row[4];
+    }
+
     private List<String> distinct(String column) {
         List<String> values = new ArrayList<>();
         for (Object v : em.createNativeQuery("select distinct " + column + IN_FLEET + "and " + column
