@@ -17,6 +17,8 @@ import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import io.wslfleet.protocol.events.Health;
 import io.wslfleet.protocol.events.ReleasePublished;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,11 +31,13 @@ import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /** The server-rendered dashboard: pages, role-dependent actions, and the live-update stream. */
 @QuarkusTest
@@ -112,6 +116,137 @@ class DashboardTest {
         given().get("/").then().statusCode(401);
         given().get("/webjars/htmx.org/2.0.10/dist/htmx.min.js").then().statusCode(401);
         viewer().get("/webjars/htmx.org/2.0.10/dist/htmx.min.js").then().statusCode(200);
+    }
+
+    @Test
+    void pagesReadAsWordsTablesAndChipsNotRawData() {
+        String group = unique("aread"); // early in id order: on the overview's first page of machines to look at
+        ReleasePublished old = publishRelease(unique("24.11-read"));
+        ReleasePublished release = publishRelease(unique("25.05-read"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                viewer().get("/api/v1/releases/" + old.releaseId()).then().statusCode(200));
+        String a = group + "-001/dev";
+        String b = group + "-002/dev";
+        String ring = group + "-ring";
+        fleet.add(a, SimulatedFleet.Behaviour.HEALTHY, old.nixos().systemPath(),
+                Map.of("group", group, "ring", ring, "site", "sandbox"));
+        SimulatedFleet.Agent degraded = fleet.add(b, SimulatedFleet.Behaviour.HEALTHY, old.nixos().systemPath(),
+                Map.of("group", group));
+        // as much as the protocol lets an agent say: 1,000 failed units of 256 characters (the registry keeps 20)
+        List<String> units = IntStream.range(0, 1000)
+                .mapToObj(i -> String.format("%04d-", i) + "x".repeat(243) + ".service").toList();
+        fleet.emit(degraded, new AgentHeartbeat(b, degraded.next(), new Health("NixOS", "degraded", units, 1,
+                old.nixos().systemPath(), Instant.now())));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            viewer().queryParam("q", group).get("/api/v1/machines").then().body("total", equalTo(2));
+            viewer().get("/api/v1/machines/" + b).then().body("failedUnits[0]", equalTo(units.get(0)));
+            viewer().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200);
+        });
+
+        // the machine list filters by ring, label, release and WSL version
+        assertThat(machineList(Map.of("q", group, "ring", ring))).contains(a).doesNotContain(b);
+        assertThat(machineList(Map.of("q", group, "label", "site=sandbox"))).contains(a).doesNotContain(b);
+        assertThat(machineList(Map.of("label", "group=" + group))).contains(a).contains(b);
+        assertThat(machineList(Map.of("q", group, "release", old.releaseId()))).contains(a).contains(b);
+        assertThat(machineList(Map.of("q", group, "release", release.releaseId()))).doesNotContain(a);
+        assertThat(machineList(Map.of("q", group, "wslVersion", "2.4.11.0"))).contains(a).contains(b);
+        assertThat(machineList(Map.of("q", group, "wslVersion", "1.0.0"))).doesNotContain(a).contains("No machine matches");
+        assertThat(machineList(Map.of("q", group))).contains("<option>" + ring + "</option>")
+                .contains("<span class=\"chip\">ring=" + ring + "</span>");
+
+        // the machine page: generations as a table, labels as chips, failed units bounded
+        String machinePage = viewer().get("/ui/machines/" + a).then().statusCode(200).extract().asString();
+        assertThat(machinePage).contains("id=\"generations\"").contains("<span class=\"chip\">site=sandbox</span>")
+                .doesNotContain("{group=").doesNotContain("\"distros\"");
+        assertThat(between(machinePage, "id=\"generations\"", "</table>")).contains(old.nixos().systemPath())
+                .contains(old.releaseId()).contains("current");
+        String degradedPage = viewer().get("/ui/machines/" + b).then().statusCode(200).extract().asString();
+        assertThat(degradedPage).contains("<details class=\"cut\"><summary>0000-xxx").contains("0019-xxx")
+                .doesNotContain("0020-xxx");
+        String overview = viewer().get("/").then().statusCode(200).extract().asString();
+        assertThat(overview.length()).as("the overview carries a few units of a machine").isLessThan(100_000);
+        assertThat(between(overview, "id=\"attention\"", "</table>")).contains(b)
+                .contains("<details class=\"cut\"><summary>0000-xxx").contains("0004-xxx").doesNotContain("0005-xxx")
+                .contains("and 17 more");
+
+        // an approval rollout as a draft: no "wave -1", the plan in words, one timeline entry per approval
+        long draft = operator().contentType(ContentType.JSON).body(Map.of("name", group + "-approve",
+                        "releaseId", release.releaseId(), "target", Map.of("machineIds", List.of(b)),
+                        "waves", List.of(Map.of("percent", 50), Map.of("percent", 100)), "soakSeconds", 300,
+                        "approvalRequired", true))
+                .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+        String draftPage = viewer().get("/ui/rollouts/" + draft).then().statusCode(200).extract().asString();
+        assertThat(draftPage).contains("no wave approved yet").doesNotContain("wave -1")
+                .contains("A canary of 1 machine, then 50% of the targets, then the rest. Each wave needs 100% "
+                        + "successes, halts above 0% errors and soaks 5 min before the next.");
+        assertThat(between(draftPage, "id=\"timeline\"", "</table>")).contains("CREATED").contains("plan: A canary")
+                .doesNotContain("{").doesNotContain("&quot;");
+        operator().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + draft + "/approve").then().statusCode(200);
+        String approved = viewer().get("/ui/rollouts/" + draft).then().statusCode(200).extract().asString();
+        assertThat(approved).contains("approved up to canary");
+        assertThat(between(approved, "id=\"timeline\"", "</table>").split("APPROVED", -1)).as("one entry per approval")
+                .hasSize(2);
+        assertThat(between(approved, "id=\"timeline\"", "</table>")).contains("canary");
+
+        // a rollout whose targets fit in one wave has no canary; times are <time> elements, no microseconds
+        long single = operator().contentType(ContentType.JSON).body(Map.of("name", group + "-single",
+                        "releaseId", release.releaseId(), "target", Map.of("machineIds", List.of(a)), "start", true))
+                .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+        viewer().get("/api/v1/rollouts/" + single).then().body("waves.size()", equalTo(1))
+                .body("waves[0].name", equalTo("wave-1"));
+        String singlePage = viewer().get("/ui/rollouts/" + single).then().statusCode(200).extract().asString();
+        assertThat(between(singlePage, "id=\"waves\"", "</table>")).contains("wave-1").doesNotContain("canary");
+        assertThat(singlePage).containsPattern("<time datetime=\"\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ\" "
+                + "title=\"\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\">").doesNotContainPattern("\\d\\d:\\d\\d\\.\\d{3}");
+
+        // releases show their size, sha256 and signer
+        String releases = viewer().get("/ui/releases").then().statusCode(200).extract().asString();
+        String row = between(releases, "<td>" + release.releaseId() + "</td>", "</tr>");
+        assertThat(row).contains(release.sha256().substring(0, 12)).contains(release.sha256())
+                .contains(release.keyId()).containsPattern("\\d(\\.\\d)? (B|KiB|MiB|GiB)");
+    }
+
+    @Test
+    void aBrowserGetsAnErrorPageAndTheApiProblemDetails() {
+        viewer().accept(BROWSER_ACCEPT).get("/ui/rollouts/987654321").then().statusCode(404)
+                .contentType(containsString("text/html")).body(containsString("Not found"))
+                .body(containsString("rollout 987654321"));
+        viewer().accept(BROWSER_ACCEPT).get("/ui/no-such-page").then().statusCode(404)
+                .contentType(containsString("text/html"));
+        viewer().accept(BROWSER_ACCEPT).header("X-Fleet-Request", "1").post("/ui/machines").then().statusCode(403)
+                .contentType(containsString("text/html")).body(containsString("Forbidden"));
+        viewer().get("/ui/rollouts/987654321").then().statusCode(404) // a client that does not ask for HTML
+                .contentType("application/problem+json").body("status", equalTo(404));
+        viewer().accept(BROWSER_ACCEPT).get("/api/v1/rollouts/987654321").then().statusCode(404)
+                .contentType("application/problem+json").body("status", equalTo(404));
+        viewer().accept(BROWSER_ACCEPT).header("X-Fleet-Request", "1").post("/api/v1/rollouts/1/pause").then()
+                .statusCode(403).contentType("application/problem+json");
+    }
+
+    @Test
+    void theOpenApiDocumentDescribesTheApiHealthAndMetricsOnly() {
+        var document = viewer().queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .extract().jsonPath();
+        Map<String, Object> paths = document.getMap("paths");
+        assertThat(paths.keySet()).isNotEmpty().allMatch(p -> p.startsWith("/api/v1/") || p.startsWith("/q/health")
+                || p.equals("/q/metrics"), "under /api/v1, /q/health or /q/metrics");
+        assertThat(paths).containsKeys("/api/v1/rollouts", "/q/health", "/q/metrics");
+        Map<String, Object> schemas = document.getMap("components.schemas");
+        assertThat(schemas.keySet()).noneMatch(s -> s.contains("EngineImpl") || s.contains("TemplateInstance"));
+    }
+
+    private static final String BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+    private static String machineList(Map<String, String> filters) {
+        return viewer().queryParams(filters).get("/ui/machines").then().statusCode(200).extract().asString();
+    }
+
+    /** The part of {@code page} from {@code start} to the next {@code end}. */
+    private static String between(String page, String start, String end) {
+        int from = page.indexOf(start);
+        assertThat(from).as(start + " is on the page").isNotNegative();
+        int to = page.indexOf(end, from + start.length());
+        return page.substring(from, to < 0 ? page.length() : to);
     }
 
     @Test
