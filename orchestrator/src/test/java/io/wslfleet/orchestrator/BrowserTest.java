@@ -202,11 +202,22 @@ class BrowserTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> text(viewer, "rollout-state").equals("ROLLED_BACK"));
         assertThat(viewer.findElements(By.tagName("button"))).as("a viewer gets no action buttons").isEmpty();
         assertThat(text(viewer, "failed")).contains(bad).contains("home-manager-dev.service");
+        // times read relative to now in the viewer's terms, the exact local time on hover
+        @SuppressWarnings("unchecked")
+        List<String> time = (List<String>) ((JavascriptExecutor) viewer).executeScript(
+                "var t = document.querySelector('#timeline time'); return [t.textContent, t.title, t.getAttribute('datetime')];");
+        assertThat(time.get(0)).matches("just now|\\d+ (s|min|h|d) ago");
+        assertThat(time.get(1)).as("the exact time in the browser's locale").contains(time.get(2).substring(0, 4))
+                .doesNotMatch("\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
+        assertThat(text(viewer, "plan")).startsWith("A canary of 1 machine, then the rest.");
         screenshot(viewer, "failed-machine-viewer");
 
         click(viewer, "#failed a[href='/ui/machines/" + bad + "']");
         await().atMost(Duration.ofSeconds(10)).until(() -> viewer.getTitle().contains(bad));
         assertThat(viewer.getPageSource()).contains("home-manager-dev.service").contains("Health reports");
+        assertThat(text(viewer, "generations")).contains(old.nixos().systemPath()).contains(old.releaseId())
+                .contains("current");
+        assertThat(text(viewer, "labels")).isEqualTo("group=" + group);
         screenshot(viewer, "failed-machine-page");
     }
 
