@@ -9,12 +9,14 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.not;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import io.wslfleet.orchestrator.audit.AuditEntry;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
 import io.wslfleet.protocol.events.AgentHeartbeat;
@@ -221,6 +223,34 @@ class DashboardTest {
                 .contentType("application/problem+json").body("status", equalTo(404));
         viewer().accept(BROWSER_ACCEPT).header("X-Fleet-Request", "1").post("/api/v1/rollouts/1/pause").then()
                 .statusCode(403).contentType("application/problem+json");
+    }
+
+    @Test
+    void aFailureOfOursIsAnErrorPageForABrowserAndProblemDetailsForTheApi() {
+        var release = publishRelease(unique("26.1-broken"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                viewer().get("/api/v1/releases/" + release.releaseId()).then().statusCode(200));
+        long id = operator().contentType(ContentType.JSON).body(Map.of("name", "broken plan",
+                        "releaseId", release.releaseId(), "target", Map.of("all", true)))
+                .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
+        String plan = QuarkusTransaction.requiringNew().call(() -> (String) AuditEntry.getEntityManager()
+                .createNativeQuery("select plan from rollout where id = ?1").setParameter(1, id).getSingleResult());
+        setPlan(id, "{not a plan");
+        try {
+            viewer().accept(BROWSER_ACCEPT).get("/ui/rollouts/" + id).then().statusCode(500)
+                    .contentType(containsString("text/html")).body(containsString("Internal error"))
+                    .body(containsString("in its log"));
+            viewer().get("/api/v1/rollouts/" + id).then().statusCode(500).contentType("application/problem+json")
+                    .body("detail", containsString("in its log")).body(not(containsString("Exception")));
+        } finally {
+            setPlan(id, plan); // the overview shows the latest rollouts: leave none broken
+        }
+    }
+
+    private static void setPlan(long rollout, String plan) {
+        QuarkusTransaction.requiringNew().run(() -> AuditEntry.getEntityManager()
+                .createNativeQuery("update rollout set plan = ?1 where id = ?2").setParameter(1, plan)
+                .setParameter(2, rollout).executeUpdate());
     }
 
     @Test

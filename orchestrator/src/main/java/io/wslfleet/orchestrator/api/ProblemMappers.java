@@ -10,18 +10,30 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import java.util.List;
+import java.util.UUID;
 
 /** Every API error as problem details, never a stack trace. */
 public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
     @Context
     UriInfo uri;
 
     @ServerExceptionMapper
     public Response apiProblem(ApiProblem e) {
         return respond(new Problem("about:blank", e.title(), e.status(), e.getMessage(), path(), e.errors()));
+    }
+
+    /** A failure of ours, not of the request: logged with an id the answer gives, so the two can be matched. */
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e) {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        LOG.errorf(e, "error %s answering %s", id, path());
+        return respond(new Problem("about:blank", "Internal error", 500, "the orchestrator failed to answer (error "
+                + id + " in its log)", path(), null));
     }
 
     @ServerExceptionMapper
