@@ -10,6 +10,7 @@ import io.wslfleet.orchestrator.bus.Outbox;
 import io.wslfleet.orchestrator.machine.HealthState;
 import io.wslfleet.orchestrator.machine.Machine;
 import io.wslfleet.orchestrator.release.Release;
+import io.wslfleet.protocol.events.DistroName;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentCommand;
 import io.wslfleet.protocol.events.CommandOutcome;
@@ -42,7 +43,7 @@ import java.util.UUID;
 @ApplicationScoped
 public class RolloutEngine implements MachineCommands {
     private static final Logger LOG = Logger.getLogger(RolloutEngine.class);
-    static final String DISTRO = "NixOS";
+    static final String DISTRO = DistroName.NIXOS;
 
     @Inject
     EntityManager em;
