@@ -3,6 +3,7 @@ package io.wslfleet.orchestrator.machine;
 import io.wslfleet.protocol.trust.TrustedKeys;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,10 +20,26 @@ public record MachineView(String id, String machineId, String windowsUser, Strin
         String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState;
         return new MachineView(m.id, m.machineId, m.windowsUser, m.hostname, m.windowsBuild, m.wslVersion,
                 m.kernelVersion, m.agentVersion, m.freeDiskBytes, m.ring, MachineRegistry.labels(m), m.distroName,
-                m.distroState, health, m.failedUnits == null ? List.of() : List.of(m.failedUnits.split(" ")),
+                m.distroState, health, failedUnits(m.failedUnits),
                 m.currentGeneration, m.currentSystemPath, m.currentReleaseId, m.lastSeenAt, m.healthCheckedAt,
                 m.enrolment, m.keyId, m.offeredPublicKey == null ? null : fingerprint(m.offeredPublicKey), m.admittedAt,
                 m.admittedBy);
+    }
+
+    /**
+     * The failed units as {@link MachineRegistry#failedUnits} stored them: unit names (they have no spaces), and when
+     * there were more than it keeps, a last entry "(+N more)".
+     */
+    static List<String> failedUnits(String stored) {
+        if (stored == null || stored.isBlank()) {
+            return List.of();
+        }
+        int more = stored.indexOf(" (+");
+        List<String> units = new ArrayList<>(List.of((more < 0 ? stored : stored.substring(0, more)).split(" ")));
+        if (more >= 0) {
+            units.add(stored.substring(more + 1));
+        }
+        return List.copyOf(units);
     }
 
     private static String fingerprint(String publicKey) {
