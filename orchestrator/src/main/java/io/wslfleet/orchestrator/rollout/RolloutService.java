@@ -97,10 +97,11 @@ public class RolloutService {
     /** What {@link #create} would make of the request, and what it would refuse it for, without creating anything. */
     @Transactional
     public RolloutPreview preview(CreateRolloutRequest request) {
-        List<Problem.FieldError> errors = new ArrayList<>();
-        validator.validate(request).forEach(v -> errors.add(new Problem.FieldError(v.getPropertyPath().toString(),
-                v.getMessage())));
-        errors.addAll(RolloutRequestCheck.check(request, em));
+        // the request's own checks, and the bean constraints on the fields they do not already speak of
+        List<Problem.FieldError> errors = new ArrayList<>(RolloutRequestCheck.check(request, em));
+        Set<String> checked = new java.util.HashSet<>(errors.stream().map(Problem.FieldError::field).toList());
+        validator.validate(request).stream().map(v -> new Problem.FieldError(v.getPropertyPath().toString(),
+                v.getMessage())).filter(e -> !checked.contains(e.field())).forEach(errors::add);
         errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
         TargetFilter target = request.target();
         long matched = target == null || (target.isEmpty() && !Boolean.TRUE.equals(target.all())) ? 0
