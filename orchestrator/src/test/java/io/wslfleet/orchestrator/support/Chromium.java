@@ -2,6 +2,7 @@ package io.wslfleet.orchestrator.support;
 
 import static org.awaitility.Awaitility.await;
 
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -68,11 +69,21 @@ public final class Chromium implements AutoCloseable {
                 .until(() -> !text(driver, "page").isEmpty());
     }
 
+    /** The whole page (up to 2,400 pixels high), not only the window's part of it. */
     public static void screenshot(WebDriver driver, String name) throws Exception {
         Path dir = Path.of("target", "screenshots");
         Files.createDirectories(dir);
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        Dimension window = driver.manage().window().getSize();
+        long height = ((Number) script(driver, "return document.documentElement.scrollHeight;")).longValue();
+        driver.manage().window().setSize(new Dimension(window.getWidth(),
+                (int) Math.min(2400, Math.max(window.getHeight(), height + window.getHeight()
+                        - ((Number) script(driver, "return window.innerHeight;")).longValue()))));
+        try {
+            File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+            Files.copy(shot.toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            driver.manage().window().setSize(window);
+        }
     }
 
     /** Read through one script call: htmx swaps the page in place, so element handles go stale between calls. */
