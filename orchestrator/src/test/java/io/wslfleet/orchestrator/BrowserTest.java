@@ -3,6 +3,9 @@ package io.wslfleet.orchestrator;
 import static io.restassured.RestAssured.given;
 import static io.wslfleet.orchestrator.support.Fixtures.publishRelease;
 import static io.wslfleet.orchestrator.support.Fixtures.unique;
+import static io.wslfleet.orchestrator.support.Chromium.click;
+import static io.wslfleet.orchestrator.support.Chromium.screenshot;
+import static io.wslfleet.orchestrator.support.Chromium.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -12,6 +15,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
+import io.wslfleet.orchestrator.support.Chromium;
 import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.Fixtures;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
@@ -22,18 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
-import java.io.File;
 import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -49,81 +44,47 @@ import java.util.Set;
 @QuarkusTest
 @QuarkusTestResource(FleetInfraResource.class)
 class BrowserTest {
-    private static final Path CHROMIUM = Path.of(System.getProperty("fleet.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER = Path.of(System.getProperty("fleet.chromedriver", "/usr/bin/chromedriver"));
-
     @TestHTTPResource("/")
     URL base;
 
     private static SimulatedFleet fleet;
-    private static final List<WebDriver> browsers = new ArrayList<>();
-    private static final Map<WebDriver, String> credentials = new java.util.HashMap<>();
+    private static Chromium chromium;
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                "needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)");
+        Assumptions.assumeTrue(Chromium.available(), Chromium.MISSING);
         fleet = new SimulatedFleet();
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        browsers.forEach(WebDriver::quit);
+        if (chromium != null) {
+            chromium.close();
+        }
         if (fleet != null) {
             fleet.close();
         }
     }
 
     private WebDriver browser(String user, String password) throws Exception {
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1400,1000",
-                "--user-data-dir=" + Files.createTempDirectory("chromium-profile-"));
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-        WebDriver driver = new ChromeDriver(service, options);
-        browsers.add(driver);
-        // sign in: the browser keeps the Basic credentials for the origin, for pages, htmx requests and the event stream
-        credentials.put(driver, user + ":" + password + "@");
-        driver.get(base.toString().replace("://", "://" + credentials.get(driver)));
-        return driver;
+        if (chromium == null) {
+            chromium = new Chromium(base);
+        }
+        return chromium.signIn(user, password);
     }
 
-    /** Opens a page (credentials in the URL, as a bookmark with them would) and waits until it has rendered. */
     private void open(WebDriver driver, String path) {
-        driver.get(base.toString().replace("://", "://" + credentials.get(driver)) + path.replaceFirst("^/", ""));
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-                .until(() -> !text(driver, "page").isEmpty());
-    }
-
-    private static void screenshot(WebDriver driver, String name) throws Exception {
-        Path dir = Path.of("target", "screenshots");
-        Files.createDirectories(dir);
-        File shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
-        Files.copy(shot.toPath(), dir.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        chromium.open(driver, path);
     }
 
     private static RequestSpecification operatorApi() {
         return given().auth().preemptive().basic("operator", FleetInfraResource.OPERATOR_PASSWORD);
     }
 
-    /** Read through one script call: htmx swaps the page in place, so element handles go stale between calls. */
-    private static String text(WebDriver driver, String id) {
-        Object t = ((JavascriptExecutor) driver).executeScript(
-                "var e = document.getElementById(arguments[0]); return e ? e.textContent.trim() : '';", id);
-        return String.valueOf(t);
-    }
-
     @SuppressWarnings("unchecked")
     private static List<String> currentWaves(WebDriver driver) {
         return (List<String>) ((JavascriptExecutor) driver).executeScript(
                 "return Array.from(document.querySelectorAll('#waves tr.current td:first-child')).map(e => e.textContent.trim());");
-    }
-
-    private static void click(WebDriver driver, String cssSelector) {
-        ((JavascriptExecutor) driver).executeScript("document.querySelector(arguments[0]).click();", cssSelector);
     }
 
     private long rollout(String group, ReleasePublished release, List<String> machines, List<Map<String, Object>> waves) {

@@ -26,6 +26,10 @@ public final class MachineQuery {
             q.where.append(" and m.ring in (:rings)");
             q.params.put("rings", rings);
         }
+        if (!filter.wslVersions().isEmpty()) {
+            q.where.append(" and m.wsl_version in (:wslVersions)");
+            q.params.put("wslVersions", filter.wslVersions());
+        }
         int i = 0;
         for (Map.Entry<String, String> label : labels.entrySet()) {
             q.where.append(" and (cast(m.labels as jsonb) ->> :lk").append(i).append(") = :lv").append(i);

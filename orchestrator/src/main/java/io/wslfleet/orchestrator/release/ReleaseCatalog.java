@@ -11,6 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Map;
@@ -73,23 +74,23 @@ public class ReleaseCatalog {
             provenance.check(published, event.source());
             record(published);
         } else if (data instanceof BuildProgress progress) {
-            build(progress.buildId()).ifPresent(b -> {
-                if (b.state != Build.State.PUBLISHED && b.state != Build.State.FAILED) {
-                    b.state = Build.State.RUNNING;
-                    b.step = progress.step();
-                    b.bytesDone = progress.bytesDone();
-                    b.bytesTotal = progress.bytesTotal();
-                    b.updatedAt = clock.instant();
-                }
-            });
+            Build b = recorded(progress.buildId());
+            if (b.state != Build.State.PUBLISHED && b.state != Build.State.FAILED) {
+                b.state = Build.State.RUNNING;
+                b.step = progress.step();
+                b.bytesDone = progress.bytesDone();
+                b.bytesTotal = progress.bytesTotal();
+                b.updatedAt = clock.instant();
+            }
         } else if (data instanceof BuildFailed failed) {
             // a published build stays published: its release is signed, a failure report is not
-            build(failed.buildId()).filter(b -> b.state != Build.State.PUBLISHED).ifPresent(b -> {
+            Build b = recorded(failed.buildId());
+            if (b.state != Build.State.PUBLISHED) {
                 b.state = Build.State.FAILED;
                 b.failureReason = failed.reason();
                 b.failureDetail = failed.detail();
                 b.updatedAt = clock.instant();
-            });
+            }
         }
         // BuildRequested is ours; it is not expected back on fleet.artifacts
     }
@@ -122,15 +123,36 @@ public class ReleaseCatalog {
                     + "where current_system_path = :path and current_release_id is null")
                     .setParameter("id", r.id).setParameter("path", r.systemPath).executeUpdate();
         }
-        build(published.buildId()).ifPresent(b -> {
-            b.state = Build.State.PUBLISHED;
-            b.releaseId = published.releaseId();
-            b.updatedAt = clock.instant();
-        });
+        Build b = recorded(published.buildId());
+        b.state = Build.State.PUBLISHED;
+        b.releaseId = published.releaseId();
+        if (b.version == null) {
+            b.version = published.version();
+        }
+        // finished: no step in progress any more (it said STORING, the worker's last step, for good)
+        b.step = null;
+        b.bytesDone = b.bytesTotal;
+        b.updatedAt = clock.instant();
     }
 
-    private static java.util.Optional<Build> build(String id) {
-        return Build.findByIdOptional(id);
+    /**
+     * The build of this id. One that this API did not request (asked for straight on {@code fleet.build-requests},
+     * as the sandbox's demo build is) is recorded at the first event a build worker sends about it, so that every
+     * build is listed; its version and source stay unknown until its release says its version. Two instances can
+     * see a build's first events at once (a release is keyed by its release id, progress by its build id), so the
+     * insert leaves a row that is already there alone.
+     */
+    private Build recorded(String buildId) {
+        Build known = Build.findById(buildId);
+        if (known != null) {
+            return known;
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        Build.getEntityManager().createNativeQuery("insert into build (id, state, created_at, updated_at) "
+                        + "values (:id, :state, :now, :now) on conflict (id) do nothing")
+                .setParameter("id", buildId).setParameter("state", Build.State.REQUESTED.name())
+                .setParameter("now", now).executeUpdate();
+        return Build.findById(buildId);
     }
 
     /** Records the build and the request for a build worker in one transaction. */

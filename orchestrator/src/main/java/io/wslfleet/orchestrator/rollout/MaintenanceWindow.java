@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -71,14 +73,22 @@ public record MaintenanceWindow(String cron, int durationMinutes, String timeZon
     /** The next opening after {@code now} (within a year), for the dashboard and the timeline. */
     @JsonIgnore
     public Optional<Instant> nextOpening(Instant now) {
+        List<Instant> next = nextOpenings(now, 1);
+        return next.isEmpty() ? Optional.empty() : Optional.of(next.get(0));
+    }
+
+    /** Up to {@code count} openings after {@code now}, each within a year of the one before, earliest first. */
+    public List<Instant> nextOpenings(Instant now, int count) {
         Cron c = Cron.parse(cron);
+        List<Instant> openings = new ArrayList<>();
         ZonedDateTime t = now.atZone(ZoneId.of(timeZone)).truncatedTo(ChronoUnit.MINUTES).plusMinutes(1);
-        for (int i = 0; i < 366 * 24 * 60; i++, t = t.plusMinutes(1)) {
+        for (int i = 0; i < 366 * 24 * 60 && openings.size() < count; i++, t = t.plusMinutes(1)) {
             if (c.matches(t) && firstOccurrence(t)) {
-                return Optional.of(t.toInstant());
+                openings.add(t.toInstant());
+                i = 0;
             }
         }
-        return Optional.empty();
+        return openings;
     }
 
     /** In a repeated (fall-back) hour, only the earlier occurrence of a wall-clock time counts. */

@@ -21,6 +21,7 @@ final class RolloutRequestCheck {
     static final int MAX_MACHINE_IDS = 10_000;
     static final int MAX_LABELS = 32;
     static final int MAX_RINGS = 32;
+    static final int MAX_WSL_VERSIONS = 32;
     private static final int UNKNOWN_SHOWN = 20;
 
     private RolloutRequestCheck() {
@@ -45,17 +46,17 @@ final class RolloutRequestCheck {
 
     private static void target(TargetFilter t, EntityManager em, List<FieldError> errors) {
         if (t == null) {
-            errors.add(new FieldError("target", "is required: give machineIds, labels or rings, or all: true"));
+            errors.add(new FieldError("target", "is required: give machineIds, labels, rings or wslVersions, or all: true"));
             return;
         }
         boolean all = Boolean.TRUE.equals(t.all());
         if (all && !t.isEmpty()) {
             errors.add(new FieldError("target.all", "all: true targets the whole fleet; give it alone, without "
-                    + "machineIds, labels or rings"));
+                    + "machineIds, labels, rings or wslVersions"));
         }
         if (!all && t.isEmpty()) {
-            errors.add(new FieldError("target", "matches nothing as given: give machineIds, labels or rings, or "
-                    + "all: true for the whole fleet"));
+            errors.add(new FieldError("target", "matches nothing as given: give machineIds, labels, rings or "
+                    + "wslVersions, or all: true for the whole fleet"));
         }
         if (t.machineIds().size() > MAX_MACHINE_IDS) {
             errors.add(new FieldError("target.machineIds", "has " + t.machineIds().size() + " entries, at most "
@@ -98,6 +99,10 @@ final class RolloutRequestCheck {
         }
         if (t.rings().size() > MAX_RINGS) {
             errors.add(new FieldError("target.rings", "has " + t.rings().size() + " entries, at most " + MAX_RINGS));
+        }
+        if (t.wslVersions().size() > MAX_RINGS) {
+            errors.add(new FieldError("target.wslVersions", "has " + t.wslVersions().size() + " entries, at most "
+                    + MAX_WSL_VERSIONS));
         }
     }
 

@@ -38,6 +38,16 @@ public class RolloutResource {
                 .build();
     }
 
+    /**
+     * What the request would target and how its waves would split, with what a create would refuse it for: for a
+     * form that shows the matched machines and wave sizes as they are typed. Nothing is created.
+     */
+    @POST
+    @Path("preview")
+    public RolloutPreview preview(@NotNull CreateRolloutRequest request) {
+        return service.preview(request);
+    }
+
     @GET
     public Page<RolloutView> list(@QueryParam("state") RolloutState state,
                                   @QueryParam("page") @DefaultValue("0") @Min(0) int page,

@@ -13,12 +13,16 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import org.hibernate.Session;
 import jakarta.transaction.Transactional;
+import jakarta.validation.Validator;
 
 import java.time.Clock;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /** What operators do to rollouts: create, start, pause, resume, cancel, roll back. Every action is audited. */
@@ -36,6 +40,8 @@ public class RolloutService {
     RolloutTimeline timeline;
     @Inject
     AuditLog audit;
+    @Inject
+    Validator validator;
 
     /** Approves the current wave (or the first, before it starts) of a rollout that requires approvals. */
     @Transactional
@@ -83,6 +89,48 @@ public class RolloutService {
             start(r, actor);
         }
         return r;
+    }
+
+    /** How many openings of a maintenance window a preview shows. */
+    static final int OPENINGS_SHOWN = 5;
+    private static final DateTimeFormatter LOCAL_TIME = DateTimeFormatter.ofPattern("EEE d MMM uuuu, HH:mm zzz",
+            Locale.ENGLISH);
+
+    /** What {@link #create} would make of the request, and what it would refuse it for, without creating anything. */
+    @Transactional
+    public RolloutPreview preview(CreateRolloutRequest request) {
+        // the request's own checks, and the bean constraints on the fields they do not already speak of
+        List<Problem.FieldError> errors = new ArrayList<>(RolloutRequestCheck.check(request, em));
+        Set<String> checked = new java.util.HashSet<>(errors.stream().map(Problem.FieldError::field).toList());
+        validator.validate(request).stream().map(v -> new Problem.FieldError(v.getPropertyPath().toString(),
+                v.getMessage())).filter(e -> !checked.contains(e.field())).forEach(errors::add);
+        errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
+        TargetFilter target = request.target();
+        long matched = target == null || (target.isEmpty() && !Boolean.TRUE.equals(target.all())) ? 0
+                : MachineQuery.of(target).admitted().count(em);
+        List<RolloutPreview.WavePreview> waves = new ArrayList<>();
+        boolean wavesValid = errors.stream().allMatch(e -> e.field().startsWith("name")
+                || e.field().startsWith("releaseId") || e.field().startsWith("target"));
+        if (wavesValid) {
+            RolloutPlan plan = plan(request);
+            List<Integer> sizes = plan.sizes((int) Math.min(matched, Integer.MAX_VALUE));
+            for (int i = 0; i < plan.waves().size(); i++) {
+                RolloutPlan.Wave w = plan.waves().get(i);
+                waves.add(new RolloutPreview.WavePreview(w.name(), w.count(), w.percent(),
+                        i < sizes.size() ? sizes.get(i) : 0, w.successThresholdPercent(), w.errorThresholdPercent(),
+                        w.soakSeconds()));
+            }
+        }
+        List<RolloutPreview.Opening> openings = new ArrayList<>();
+        MaintenanceWindow window = request.maintenanceWindow();
+        if (window != null) {
+            ZoneId zone = ZoneId.of(window.timeZone());
+            for (Instant opens : window.nextOpenings(clock.instant(), OPENINGS_SHOWN)) {
+                openings.add(new RolloutPreview.Opening(opens, opens.plusSeconds(60L * window.durationMinutes()),
+                        LOCAL_TIME.format(opens.atZone(zone))));
+            }
+        }
+        return new RolloutPreview(matched, waves, openings, errors);
     }
 
     static RolloutPlan plan(CreateRolloutRequest request) {

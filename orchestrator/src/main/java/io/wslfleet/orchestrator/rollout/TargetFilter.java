@@ -14,15 +14,17 @@ import java.util.Map;
  * @param machineIds agent ids
  * @param labels     every label given must be set to the value given
  * @param rings      the machine's ring is one of these
+ * @param wslVersions the machine's WSL version is one of these (as its agent reports it, e.g. {@code 2.4.13})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record TargetFilter(Boolean all, List<String> machineIds, Map<String, String> labels, List<String> rings) {
+public record TargetFilter(Boolean all, List<String> machineIds, Map<String, String> labels, List<String> rings,
+                           List<String> wslVersions) {
     public TargetFilter(List<String> machineIds, Map<String, String> labels, List<String> rings) {
-        this(null, machineIds, labels, rings);
+        this(null, machineIds, labels, rings, null);
     }
 
     public boolean isEmpty() {
-        return machineIds.isEmpty() && labels.isEmpty() && rings.isEmpty();
+        return machineIds.isEmpty() && labels.isEmpty() && rings.isEmpty() && wslVersions.isEmpty();
     }
 
     /** The machines this target selects (admitted or not: add {@link MachineQuery#admitted()}). */
@@ -34,5 +36,6 @@ public record TargetFilter(Boolean all, List<String> machineIds, Map<String, Str
         machineIds = machineIds == null ? List.of() : List.copyOf(machineIds);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         rings = rings == null ? List.of() : List.copyOf(rings);
+        wslVersions = wslVersions == null ? List.of() : List.copyOf(wslVersions);
     }
 }

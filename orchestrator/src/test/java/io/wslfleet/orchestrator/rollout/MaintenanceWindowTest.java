@@ -30,6 +30,17 @@ class MaintenanceWindowTest {
     }
 
     @Test
+    void theNextOpeningsOfAWeekdayWindowSkipTheWeekendAndFollowTheZonesClockChange() {
+        var window = new MaintenanceWindow("0 22 * * 1-5", 120, "Europe/Berlin");
+        assertThat(window.nextOpenings(berlin("2026-10-22T23:00:00"), 4)) // a Thursday; clocks go back on Sunday
+                .containsExactly(berlin("2026-10-23T22:00:00"), berlin("2026-10-26T22:00:00"),
+                        berlin("2026-10-27T22:00:00"), berlin("2026-10-28T22:00:00"))
+                .satisfies(openings -> assertThat(openings.get(1).toString()).isEqualTo("2026-10-26T21:00:00Z"));
+        assertThat(new MaintenanceWindow("0 0 29 2 *", 60, "UTC").nextOpenings(Instant.parse("2027-06-01T00:00:00Z"), 2))
+                .as("the one after is four years later").containsExactly(Instant.parse("2028-02-29T00:00:00Z"));
+    }
+
+    @Test
     void windowsAcrossMidnightAndTheTimeZoneOfTheRollout() {
         var window = new MaintenanceWindow("30 23 * * *", 90, "America/New_York");
         Instant ny0059 = LocalDateTime.parse("2026-11-25T00:59:00").atZone(ZoneId.of("America/New_York")).toInstant();
