@@ -17,6 +17,12 @@ public final class MachineQuery {
 
     /** Machines with one of these ids (none given: any), one of these rings (any), and every label given. */
     public static MachineQuery of(List<String> machineIds, Map<String, String> labels, List<String> rings) {
+        return of(machineIds, labels, rings, List.of());
+    }
+
+    /** As {@link #of(List, Map, List)}, and running one of these WSL versions (none given: any). */
+    public static MachineQuery of(List<String> machineIds, Map<String, String> labels, List<String> rings,
+                                  List<String> wslVersions) {
         MachineQuery q = new MachineQuery();
         if (!machineIds.isEmpty()) {
             q.where.append(" and m.id in (:ids)");
@@ -26,9 +32,9 @@ public final class MachineQuery {
             q.where.append(" and m.ring in (:rings)");
             q.params.put("rings", rings);
         }
-        if (!filter.wslVersions().isEmpty()) {
+        if (!wslVersions.isEmpty()) {
             q.where.append(" and m.wsl_version in (:wslVersions)");
-            q.params.put("wslVersions", filter.wslVersions());
+            q.params.put("wslVersions", wslVersions);
         }
         int i = 0;
         for (Map.Entry<String, String> label : labels.entrySet()) {

@@ -107,7 +107,7 @@ public class RolloutService {
         errors.sort(java.util.Comparator.comparing(Problem.FieldError::field));
         TargetFilter target = request.target();
         long matched = target == null || (target.isEmpty() && !Boolean.TRUE.equals(target.all())) ? 0
-                : MachineQuery.of(target).admitted().count(em);
+                : target.machines().admitted().count(em);
         List<RolloutPreview.WavePreview> waves = new ArrayList<>();
         boolean wavesValid = errors.stream().allMatch(e -> e.field().startsWith("name")
                 || e.field().startsWith("releaseId") || e.field().startsWith("target"));

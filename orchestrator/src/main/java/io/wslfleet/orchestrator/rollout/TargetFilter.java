@@ -29,7 +29,7 @@ public record TargetFilter(Boolean all, List<String> machineIds, Map<String, Str
 
     /** The machines this target selects (admitted or not: add {@link MachineQuery#admitted()}). */
     public MachineQuery machines() {
-        return MachineQuery.of(machineIds, labels, rings);
+        return MachineQuery.of(machineIds, labels, rings, wslVersions);
     }
 
     public TargetFilter {
