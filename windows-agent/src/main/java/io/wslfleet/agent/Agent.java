@@ -78,7 +78,7 @@ public final class Agent implements AutoCloseable {
         this.distro = new DistroSteps(config, new WslDriver(config.wslPath(), config.wslTimeout()), state, clock);
         this.dispatcher = new CommandDispatcher(config.agentId(), distro, clock);
         this.source = "urn:wsl-fleet:agent:" + config.agentId();
-        Contract contract = Contract.fromEnvironment(System.getenv());
+        Contract contract = config.contract();
         this.decoder = new EventDecoder(Topics.COMMANDS, contract, clock);
         this.seenCommands = new SeenCommands(config.stateDir().resolve("seen"), clock, contract.maxFuture());
         this.producer = KafkaClients.producer(config);

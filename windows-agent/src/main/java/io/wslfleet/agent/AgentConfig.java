@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.wslfleet.protocol.Contract;
 import io.wslfleet.protocol.events.AgentId;
 import io.wslfleet.protocol.events.AgentRegistered;
 import io.wslfleet.protocol.trust.TrustedKeys;
@@ -20,14 +21,17 @@ import io.wslfleet.protocol.kafka.KafkaClientSettings;
  * ({@code ring=canary,team=x}), {@code FLEET_HEARTBEAT_SECONDS} (60), {@code FLEET_DISTRO_NAME} (NixOS),
  * {@code FLEET_WSL_TIMEOUT_SECONDS} (120), {@code FLEET_VERIFY_TIMEOUT_SECONDS} (120),
  * {@code FLEET_TRUST_ORCHESTRATOR_KEYS} (required, {@code keyId=base64,...}: the keys whose signature makes a command
- * one the agent obeys), {@code FLEET_ENROLMENT_TOKEN} (optional, sent with every registration; never logged), and the
- * Kafka security variables of {@link KafkaClientSettings} ({@code FLEET_KAFKA_SECURITY_PROTOCOL},
+ * one the agent obeys), {@code FLEET_ENROLMENT_TOKEN} (optional, sent with every registration; never logged), the
+ * bounds of the event contract ({@code FLEET_CONTRACT_MAX_RECORD_BYTES}, {@code FLEET_CONTRACT_MAX_PAST},
+ * {@code FLEET_CONTRACT_MAX_FUTURE}, {@code FLEET_CONTRACT_MAX_SEQUENCE_JUMP}: {@link Contract#fromEnvironment}), and
+ * the Kafka security variables of {@link KafkaClientSettings} ({@code FLEET_KAFKA_SECURITY_PROTOCOL},
  * {@code FLEET_KAFKA_USERNAME}, ...).
  */
 public record AgentConfig(String kafkaBootstrap, String machineId, String windowsUser, Path wslPath,
                           String trustedKeys, Path stateDir, Map<String, String> labels, Duration heartbeat,
                           String distroName, Duration wslTimeout, Duration verifyTimeout,
-                          Map<String, Object> kafkaSecurity, TrustedKeys orchestratorKeys, String enrolmentToken) {
+                          Map<String, Object> kafkaSecurity, TrustedKeys orchestratorKeys, String enrolmentToken,
+                          Contract contract) {
 
     public static final String TRUST_ORCHESTRATOR_KEYS = "FLEET_TRUST_ORCHESTRATOR_KEYS";
     public static final String ENROLMENT_TOKEN = "FLEET_ENROLMENT_TOKEN";
@@ -87,7 +91,8 @@ public record AgentConfig(String kafkaBootstrap, String machineId, String window
                 Duration.ofSeconds(Long.parseLong(env.getOrDefault("FLEET_VERIFY_TIMEOUT_SECONDS", "120"))),
                 KafkaClientSettings.security(env),
                 orchestratorKeys(env.get(TRUST_ORCHESTRATOR_KEYS)),
-                enrolmentToken(env.get(ENROLMENT_TOKEN)));
+                enrolmentToken(env.get(ENROLMENT_TOKEN)),
+                Contract.fromEnvironment(env));
     }
 
     /** The trusted orchestrator keys: required, since an agent without them could obey no command at all. */

@@ -80,18 +80,20 @@ public final class AgentState {
      * command's result is stored. Found at start, it means the agent died in between.
      */
     public record InFlight(String commandId, String distro, Integer previousGeneration, String expectedSystemPath,
-                           Integer newGeneration, String mode, String backup) {
+                           Integer newGeneration, String mode, String backup, String home) {
 
         static InFlight inPlace(String commandId, String distro, Integer previous, String expected) {
-            return new InFlight(commandId, distro, previous, expected, null, "IN_PLACE", null);
+            return new InFlight(commandId, distro, previous, expected, null, "IN_PLACE", null, null);
         }
 
-        static InFlight reimport(String commandId, String distro, String expected, java.nio.file.Path backup) {
-            return new InFlight(commandId, distro, null, expected, null, "REIMPORT", backup.toString());
+        /** A reimport: the distro's backup, and the copy of its {@code /home} the fresh install gets. */
+        static InFlight reimport(String commandId, String distro, String expected, java.nio.file.Path backup,
+                                 java.nio.file.Path home) {
+            return new InFlight(commandId, distro, null, expected, null, "REIMPORT", backup.toString(), home.toString());
         }
 
         InFlight withNewGeneration(Integer generation) {
-            return new InFlight(commandId, distro, previousGeneration, expectedSystemPath, generation, mode, backup);
+            return new InFlight(commandId, distro, previousGeneration, expectedSystemPath, generation, mode, backup, home);
         }
 
         boolean isReimport() {

@@ -66,6 +66,40 @@ final class Backups {
         return file;
     }
 
+    /**
+     * {@code /home} of the distro as a gzip-compressed tar beside the backups, made inside the distro by GNU tar
+     * ({@code tar -czf <file> -C / home}, the file reached through {@code wslpath}); checked like a backup. What
+     * carries a user's files across a reimport: the fresh image has its own {@code /home}.
+     */
+    Path exportHome(String distro) throws WslException, IOException, BackupFailed {
+        Files.createDirectories(dir);
+        Path file = dir.resolve(distro + "-home-" + clock.instant().toString().replace(':', '-') + ".tar.gz");
+        String linuxFile = linuxPath(distro, file);
+        Wsl.Result r = wsl.exec(distro, timeout.multipliedBy(5), "tar", "-czf", linuxFile, "-C", "/", "home");
+        if (r.exitCode() != 0) {
+            Files.deleteIfExists(file);
+            throw new BackupFailed("saving /home failed: tar exited " + r.exitCode() + ": " + r.stderr().trim());
+        }
+        String problem = Files.isRegularFile(file) ? tarProblem(file) : "no file";
+        if (problem != null) {
+            Files.deleteIfExists(file);
+            throw new BackupFailed("the copy of /home " + file.getFileName() + " does not read as a tar: " + problem);
+        }
+        return file;
+    }
+
+    /** Unpacks a copy of {@code /home} made by {@link #exportHome} over the distro's {@code /home}. */
+    void importHome(String distro, Path file) throws WslException {
+        Rollback.expectOk(wsl.exec(distro, timeout.multipliedBy(5), "tar", "-xzf", linuxPath(distro, file), "-C", "/"),
+                "restoring /home (tar -xzf)");
+    }
+
+    private String linuxPath(String distro, Path windowsFile) throws WslException {
+        Wsl.Result r = wsl.exec(distro, timeout, "wslpath", "-u", windowsFile.toString());
+        Rollback.expectOk(r, "wslpath -u " + windowsFile);
+        return r.stdout().trim();
+    }
+
     /** Null when the file (gzip-compressed or not) is a tar read to its end-of-archive blocks; else what is wrong. */
     static String tarProblem(Path file) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file))) {

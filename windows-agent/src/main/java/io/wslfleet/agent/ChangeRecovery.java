@@ -33,13 +33,7 @@ final class ChangeRecovery {
     Outcome recover(AgentState.InFlight change, Steps steps) throws Exception {
         String distro = change.distro();
         if (change.isReimport()) {
-            Health now = wsl.distro(distro).isPresent() ? health.afterStart(distro, change.expectedSystemPath(), steps)
-                    : null;
-            if (now != null && HealthProbe.runs(now, change.expectedSystemPath())) {
-                return Outcome.succeeded("the agent restarted during the reimport; the fresh install verified", now);
-            }
-            return reimport.restore(distro, Path.of(change.backup()), steps)
-                    .after(FailureReason.AGENT_RESTARTED, "interrupted reimport", null, null, null);
+            return recoverReimport(change, steps);
         }
         Integer now = generations.currentAnyway(distro);
         boolean moved = now != null && !now.equals(change.previousGeneration());
@@ -68,5 +62,33 @@ final class ChangeRecovery {
                 + after.systemState() + "; rolling back to " + change.previousGeneration());
         return rollback.to(distro, change.previousGeneration(), steps)
                 .after(FailureReason.AGENT_RESTARTED, "interrupted upgrade", now, after.failedUnits(), null);
+    }
+
+    /**
+     * The fresh install counts only once it has the saved {@code /home} (unpacked again: the agent may have stopped
+     * before, during or after that) and then verifies; else the backup comes back.
+     */
+    private Outcome recoverReimport(AgentState.InFlight change, Steps steps) throws Exception {
+        String distro = change.distro();
+        Path home = change.home() == null ? null : Path.of(change.home());
+        if (wsl.distro(distro).isPresent()) {
+            try {
+                if (home != null) {
+                    reimport.restoreHome(distro, home, steps);
+                }
+                Health now = health.afterStart(distro, change.expectedSystemPath(), steps);
+                if (HealthProbe.runs(now, change.expectedSystemPath())) {
+                    if (home != null) {
+                        java.nio.file.Files.deleteIfExists(home);
+                    }
+                    return Outcome.succeeded("the agent restarted during the reimport; the fresh install verified"
+                            + (home == null ? "" : " with /home carried over"), now);
+                }
+            } catch (WslException e) {
+                steps.step("ROLLING_BACK", "the fresh install is not usable (" + e.getMessage() + ")");
+            }
+        }
+        return reimport.restore(distro, Path.of(change.backup()), steps)
+                .after(FailureReason.AGENT_RESTARTED, "interrupted reimport", null, null, null);
     }
 }

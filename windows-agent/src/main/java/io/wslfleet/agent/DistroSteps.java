@@ -21,8 +21,8 @@ final class DistroSteps {
         ReleaseFetcher fetcher = new ReleaseFetcher(config.trustedKeys(), state.staging());
         this.installer = new Installer(wsl, fetcher, health, state);
         this.rollback = new Rollback(wsl, generations, health, config.wslTimeout());
-        Reimport reimport = new Reimport(wsl, installer, health, state);
         Backups backups = new Backups(wsl, state.backups(), config.wslTimeout(), clock);
+        Reimport reimport = new Reimport(wsl, installer, health, backups, state);
         this.upgrade = new Upgrade(wsl, fetcher, installer,
                 new InPlaceUpgrade(wsl, generations, health, rollback, state, config.wslTimeout()), reimport, backups,
                 health);

@@ -78,19 +78,20 @@ final class InPlaceUpgrade {
             }
             failureReason = FailureReason.ACTIVATION_FAILED;
             failedUnits = after.failedUnits();
-            failure = "generation %s (" + expected + ") was " + after.systemState()
+            failure = "%s (" + expected + ") was " + after.systemState()
                     + (failedUnits.isEmpty() ? "" : ", failed units " + failedUnits);
             tail = journalTail(after);
         } catch (WslException e) {
             failureReason = e instanceof Rollback.CommandFailed ? FailureReason.ACTIVATION_FAILED : FailureReasons.of(e);
-            failure = "generation %s (" + expected + "): " + e.getMessage();
+            failure = "%s (" + expected + "): " + e.getMessage();
         }
         if (newGeneration == null) {
             newGeneration = newGenerationAnyway(distro, previous);
         }
         steps.step("ROLLING_BACK", "generation " + newGeneration + " failed; rolling back to " + previous);
         Outcome back = rollback.to(distro, previous, steps);
-        return back.after(failureReason, String.format(failure, newGeneration), newGeneration, failedUnits, tail);
+        String which = newGeneration == null ? "the new generation, never set," : "generation " + newGeneration;
+        return back.after(failureReason, String.format(failure, which), newGeneration, failedUnits, tail);
     }
 
     private void copyIntoStore(String distro, ReleaseFetcher.Verified verified, String expected) throws WslException {

@@ -37,7 +37,17 @@ final class Installer {
         return install(distro, release, (ReleaseFetcher.Verified) fetched, steps);
     }
 
+    /** What a reimport does to the fresh distro after it is registered and before it is verified. */
+    interface BeforeVerify {
+        void run(String distro) throws Exception;
+    }
+
     Outcome install(String distro, ReleaseRef release, ReleaseFetcher.Verified verified, Steps steps) throws Exception {
+        return install(distro, release, verified, steps, d -> { });
+    }
+
+    Outcome install(String distro, ReleaseRef release, ReleaseFetcher.Verified verified, Steps steps,
+                    BeforeVerify beforeVerify) throws Exception {
         if (wsl.distro(distro).isPresent()) {
             return Outcome.refused(FailureReason.NAME_TAKEN, "a distro named " + distro + " is already installed; upgrade it instead",
                     health.probe(distro));
@@ -55,6 +65,7 @@ final class Installer {
             return Outcome.failed(FailureReasons.of(e), e.getMessage() + " (" + e.errorCode() + ")", null);
         }
         String expected = verified.systemPath(release);
+        beforeVerify.run(distro);
         steps.step("STARTING", "first start of " + distro);
         Health after = health.afterStart(distro, expected, steps);
         if (HealthProbe.runs(after, expected)) {

@@ -36,6 +36,10 @@ record Outcome(CommandOutcome outcome, FailureReason reason, String message, Hea
                 units == null ? List.of() : units, tail);
     }
 
+    Outcome withMessage(String newMessage) {
+        return new Outcome(outcome, reason, newMessage, health, failedGeneration, failedUnits, logTail);
+    }
+
     private static List<String> units(Health health) {
         return health == null ? List.of() : health.failedUnits();
     }

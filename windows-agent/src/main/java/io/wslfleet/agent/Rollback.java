@@ -39,8 +39,50 @@ final class Rollback {
         return to(distro, command.toGeneration(), steps);
     }
 
-    /** To {@code target}, or the generation before the current one when null. */
+    /** How often a rollback is tried when it times out, WSL stopped harder before each new try. */
+    static final int ATTEMPTS = 3;
+
+    /**
+     * To {@code target}, or the generation before the current one when null. A try that times out (the driver has
+     * killed the stuck call's process tree and ended what kept WSL from answering) is tried again, each time after
+     * stopping WSL one step harder: {@code wsl --terminate} the distro, then {@code wsl --shutdown --force}; only
+     * after {@link #ATTEMPTS} tries does the rollback give up (ROLLBACK_FAILED, WSL_TIMEOUT). Every step of a try
+     * is idempotent: switching to the same generation again, {@code switch-to-configuration boot} again.
+     */
     Outcome to(String distro, Integer target, Steps steps) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return attempt(distro, target, steps);
+            } catch (WslException e) {
+                if (e.kind() != WslException.Kind.TIMEOUT) {
+                    throw e;
+                }
+                if (attempt == ATTEMPTS) {
+                    return Outcome.rollbackFailed(FailureReason.WSL_TIMEOUT, "the rollback timed out " + ATTEMPTS
+                            + " times, the last: " + e.getMessage(), health.probeQuietly(distro));
+                }
+                String stopped = stopHarder(distro, attempt);
+                steps.step("ROLLING_BACK", "try " + attempt + " of the rollback timed out (" + e.getMessage() + "); "
+                        + stopped + "; trying again");
+            }
+        }
+    }
+
+    /** Before try {@code attempt + 1}: the distro terminated, then all of WSL shut down. Says what it did. */
+    private String stopHarder(String distro, int attempt) {
+        try {
+            if (attempt == 1) {
+                wsl.call("--terminate", distro);
+                return "terminated " + distro;
+            }
+            wsl.call("--shutdown", "--force");
+            return "shut WSL down (wsl --shutdown --force)";
+        } catch (WslException e) {
+            return "stopping WSL failed too (" + e.getMessage() + ")";
+        }
+    }
+
+    private Outcome attempt(String distro, Integer target, Steps steps) throws Exception {
         String method;
         Integer to = target;
         try {

@@ -32,11 +32,28 @@ public final class WslDriver implements Wsl {
     /** How long a step of the escalation waits for wsl.exe: at most 10 s, less when the call's own timeout is. */
     private static final Duration MAX_PROBE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Path wslExe;
+    /** What one wsl.exe call printed, undecoded. */
+    record Raw(int exitCode, byte[] stdout, byte[] stderr) {
+    }
+
+    /**
+     * Starts one wsl.exe call and waits for it: {@link #process} in the agent; tests also run the stand-in in their
+     * own JVM through it.
+     */
+    interface Launcher {
+        /** The call's output, or null when it did not finish within {@code timeout} (it has been ended then). */
+        Raw run(List<String> args, Duration timeout) throws WslException;
+    }
+
+    private final Launcher launcher;
     private final Duration defaultTimeout;
 
     public WslDriver(Path wslExe, Duration defaultTimeout) {
-        this.wslExe = wslExe;
+        this(process(wslExe), defaultTimeout);
+    }
+
+    WslDriver(Launcher launcher, Duration defaultTimeout) {
+        this.launcher = launcher;
         this.defaultTimeout = defaultTimeout;
     }
 
@@ -178,39 +195,78 @@ public final class WslDriver implements Wsl {
         return r != null && (distro == null || r.exitCode() == 0);
     }
 
-    /** One wsl.exe process; null when it did not finish in time (then its process tree is killed). */
     private Result once(Duration timeout, List<String> args) throws WslException {
-        List<String> command = new ArrayList<>();
-        command.add(wslExe.toString());
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put("WSL_UTF8", "1");
-        Process process;
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new WslException(WslException.Kind.SERVICE_UNAVAILABLE, null, "cannot run " + wslExe + ": " + e.getMessage());
-        }
-        try {
-            process.getOutputStream().close();
-        } catch (IOException ignored) {
-            // nothing to send
-        }
-        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
-        try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                killTree(process);
-                return null;
+        Raw raw = launcher.run(args, timeout);
+        return raw == null ? null : new Result(raw.exitCode(), decode(raw.stdout()), decode(raw.stderr()));
+    }
+
+    /** How long a start refused with ETXTBSY is tried again. */
+    static final Duration TEXT_BUSY_RETRY = Duration.ofSeconds(3);
+
+    /**
+     * The real thing: one wsl.exe process per call, {@code WSL_UTF8=1}, nothing on its stdin; when it does not finish
+     * in time its process tree is killed. A start that fails with ETXTBSY ("Text file busy": the program file is
+     * open for writing somewhere, typically inherited by a child another thread forked while it was being written,
+     * until that child execs) is tried again for up to {@link #TEXT_BUSY_RETRY}, as Go's toolchain does
+     * (golang/go#22315); any other failure to start is at once SERVICE_UNAVAILABLE.
+     */
+    static Launcher process(Path wslExe) {
+        return (args, timeout) -> {
+            List<String> command = new ArrayList<>();
+            command.add(wslExe.toString());
+            command.addAll(args);
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().put("WSL_UTF8", "1");
+            Process process = start(pb, wslExe);
+            try {
+                process.getOutputStream().close();
+            } catch (IOException ignored) {
+                // nothing to send
             }
-            return new Result(process.exitValue(), decode(out.get(5, TimeUnit.SECONDS)), decode(err.get(5, TimeUnit.SECONDS)));
-        } catch (InterruptedException e) {
-            killTree(process);
-            Thread.currentThread().interrupt();
-            throw new WslException(WslException.Kind.TIMEOUT, null, "interrupted");
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new WslException(WslException.Kind.OTHER, null, "could not read wsl.exe output: " + e);
+            CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
+            CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+            try {
+                if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    killTree(process);
+                    return null;
+                }
+                return new Raw(process.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                killTree(process);
+                Thread.currentThread().interrupt();
+                throw new WslException(WslException.Kind.TIMEOUT, null, "interrupted");
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new WslException(WslException.Kind.OTHER, null, "could not read wsl.exe output: " + e);
+            }
+        };
+    }
+
+    private static Process start(ProcessBuilder pb, Path wslExe) throws WslException {
+        long until = System.nanoTime() + TEXT_BUSY_RETRY.toNanos();
+        long pause = 10;
+        while (true) {
+            try {
+                return pb.start();
+            } catch (IOException e) {
+                if (!textBusy(e) || System.nanoTime() > until) {
+                    throw new WslException(WslException.Kind.SERVICE_UNAVAILABLE, null, "cannot run " + wslExe + ": "
+                            + e.getMessage());
+                }
+            }
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WslException(WslException.Kind.TIMEOUT, null, "interrupted");
+            }
+            pause = Math.min(pause * 2, 200);
         }
+    }
+
+    /** The JDK reports an exec's errno as {@code error=26, Text file busy}. */
+    static boolean textBusy(IOException e) {
+        String m = String.valueOf(e.getMessage());
+        return m.contains("error=26") || m.contains("Text file busy");
     }
 
     private static String firstLine(String s) {

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,11 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
-import io.wslfleet.buildworker.ArchiveInspector;
 import io.wslfleet.buildworker.ArtifactServer;
 import io.wslfleet.buildworker.ArtifactStore;
 import io.wslfleet.buildworker.DemoRoot;
-import io.wslfleet.buildworker.RootPacker;
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.embedded.KafkaRole;
 import io.wslfleet.protocol.CloudEvent;
@@ -29,11 +26,8 @@ import io.wslfleet.protocol.EventDecoder;
 import io.wslfleet.protocol.Topics;
 import io.wslfleet.protocol.kafka.KafkaClientSettings;
 import io.wslfleet.protocol.events.EventData;
-import io.wslfleet.protocol.events.NixosMetadata;
 import io.wslfleet.protocol.events.ReleaseRef;
 import io.wslfleet.protocol.release.Ed25519;
-import io.wslfleet.protocol.release.ReleaseManifest;
-import io.wslfleet.protocol.release.SignedManifest;
 import io.wslfleet.protocol.trust.RecordSignatures;
 import io.wslfleet.protocol.trust.Signer;
 import io.wslfleet.wslstandin.StandInLauncher;
@@ -109,21 +103,7 @@ abstract class AgentTestSupport {
     }
 
     static ReleaseRef publish(ArtifactStore store, String version, DemoRoot.Fault fault) throws Exception {
-        Path root = tmp.resolve("root-" + version);
-        DemoRoot.create(root, "agent-test", version, 1, fault);
-        try (ArtifactStore.Staged staged = store.stage()) {
-            RootPacker.pack(root, staged.stream(), d -> { });
-            String sha = staged.finish();
-            NixosMetadata meta;
-            try (var in = Files.newInputStream(staged.tempFile())) {
-                meta = ArchiveInspector.inspect(in, ArchiveInspector.Limits.DEFAULT);
-            }
-            SignedManifest signed = SignedManifest.sign(new ReleaseManifest("rel-" + version, version, sha, staged.size(),
-                    meta, Instant.now(), "k1"), key.getPrivate());
-            store.commit(staged, sha, signed);
-            return new ReleaseRef("rel-" + version, version, server.urlOf(sha), sha, staged.size(), signed.manifestJson(),
-                    signed.signature(), signed.keyId(), meta.systemPath());
-        }
+        return new TestReleases(tmp, key, store, server).publish(version, fault);
     }
 
     static Agent agent(String machine, Path wslState) throws Exception {

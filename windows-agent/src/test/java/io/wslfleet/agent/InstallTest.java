@@ -104,8 +104,28 @@ class InstallTest {
         assertThat(config.toString()).doesNotContain("s3cret");
     }
 
+    @Test
+    void theContractBoundsComeFromTheFileLikeEverySetting() throws Exception {
+        Path file = tmp.resolve("contract-agent.properties");
+        Files.writeString(file, """
+                FLEET_CONTRACT_MAX_RECORD_BYTES=65536
+                FLEET_CONTRACT_MAX_FUTURE=PT1M
+                FLEET_CONTRACT_MAX_PAST=P2D
+                """);
+        Map<String, String> env = minimal(ORCHESTRATOR_PUBLIC_ENTRY);
+        env.put("FLEET_AGENT_CONFIG", file.toString());
+        env.put("FLEET_CONTRACT_MAX_PAST", "P7D");
+        io.wslfleet.protocol.Contract contract = AgentConfig.load(env).contract();
+        assertThat(contract.maxRecordBytes()).isEqualTo(65536);
+        assertThat(contract.maxFuture()).isEqualTo(java.time.Duration.ofMinutes(1));
+        assertThat(contract.maxPast()).as("the environment overrides the file").isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(contract.maxSequenceJump()).isEqualTo(io.wslfleet.protocol.Contract.DEFAULT_MAX_SEQUENCE_JUMP);
+    }
+
     private static final String ORCHESTRATOR_PUBLIC =
             io.wslfleet.protocol.release.Ed25519.encode(io.wslfleet.protocol.release.Ed25519.generate().getPublic());
+
+    private static final String ORCHESTRATOR_PUBLIC_ENTRY = "orch-1=" + ORCHESTRATOR_PUBLIC;
 
     private static Map<String, String> minimal(String orchestratorKeys) {
         Map<String, String> env = new java.util.HashMap<>(Map.of("FLEET_AGENT_MACHINE_ID", "ws1",

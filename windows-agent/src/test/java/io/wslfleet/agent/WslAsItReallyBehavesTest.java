@@ -182,4 +182,73 @@ class WslAsItReallyBehavesTest extends AgentTestSupport {
         assertThat(r.health().generation()).isEqualTo(1);
         assertThat(r.health().systemState()).isEqualTo("running");
     }
+
+    /** Left by the first pass at #12: a rollback that timed out ended ROLLBACK_FAILED, on the generation that failed. */
+    @Test
+    void aRollbackThatTimesOutIsTriedAgainAfterStoppingTheDistroAndEndsOnTheOldGeneration() throws Exception {
+        Path wslState = tmp.resolve("ws-r9-wsl");
+        Agent agent = agent("ws-r9", wslState, Map.of("FLEET_WSL_TIMEOUT_SECONDS", "3"));
+        String id = installed(agent, "r9-install");
+        ReleaseRef degraded = publish(store, "25.05.609", DemoRoot.Fault.DEGRADED);
+        StandInFaults.inject(wslState, StandInFaults.HANG, "--switch-generation@1"); // the rollback's first switch hangs
+        send(new UpgradeCommand("r9-upgrade", id, "NixOS", degraded, UpgradeMode.IN_PLACE, false, soon()));
+        CommandResult r = await(CommandResult.class, x -> x.commandId().equals("r9-upgrade"));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(r.reason()).isEqualTo(FailureReason.ACTIVATION_FAILED);
+        assertThat(r.health().systemState()).isEqualTo("running");
+        assertThat(r.health().systemPath()).isEqualTo(release.systemPath());
+        assertThat(profileLink(wslState)).isEqualTo("system-1-link");
+        String calls = Files.readString(wslState.resolve(io.wslfleet.wslstandin.WslStandIn.CALLS));
+        assertThat(calls).as("the distro was terminated before the second try")
+                .containsSubsequence("--switch-generation", "--terminate NixOS", "--switch-generation");
+        assertThat(calls.split("--switch-generation", -1)).as("two tries").hasSize(3);
+    }
+
+    /** Left by the first pass at #12: a reimport that succeeded left the user's /home in the backup only. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "on {0} WSL")
+    @org.junit.jupiter.params.provider.EnumSource(UpgradeSteps.Flavour.class)
+    void aReimportThatSucceedsCarriesHomeOver(UpgradeSteps.Flavour flavour) throws Exception {
+        String machine = "ws-r10-" + flavour.name().toLowerCase();
+        Path wslState = tmp.resolve(machine + "-wsl");
+        if (flavour.fault != null) {
+            StandInFaults.inject(wslState, flavour.fault, "");
+        }
+        Agent agent = agent(machine, wslState);
+        String id = installed(agent, machine + "-install");
+        Path rootfs = wslState.resolve("distros/NixOS/rootfs");
+        Files.writeString(rootfs.resolve("home/nixos/notes.txt"), "keep me");
+        Files.createDirectories(rootfs.resolve("home/nixos/.config/app"));
+        Files.writeString(rootfs.resolve("home/nixos/.config/app/settings"), "dark=true");
+        ReleaseRef next = publish(store, "25.05.61" + flavour.ordinal(), DemoRoot.Fault.NONE);
+        send(new UpgradeCommand(machine + "-reimport", id, "NixOS", next, UpgradeMode.REIMPORT, false, soon()));
+        CommandResult r = await(CommandResult.class, x -> x.commandId().equals(machine + "-reimport"));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(CommandOutcome.SUCCEEDED);
+        assertThat(r.health().systemPath()).isEqualTo(next.systemPath());
+        assertThat(rootfs.resolve("home/nixos/notes.txt")).hasContent("keep me");
+        assertThat(rootfs.resolve("home/nixos/.config/app/settings")).hasContent("dark=true");
+        assertThat(Files.readString(wslState.resolve(io.wslfleet.wslstandin.WslStandIn.CALLS)))
+                .as("unregistered only after /home was saved").containsSubsequence("-czf", "--unregister NixOS", "-xzf");
+    }
+
+    /** The fresh install got the saved /home, then failed to verify: the backup (old system, old /home) comes back. */
+    @Test
+    void aReimportThatFailsAfterHomeWasRestoredEndsOnTheOldDistro() throws Exception {
+        Path wslState = tmp.resolve("ws-r11-wsl");
+        StandInFaults.inject(wslState, StandInFaults.OLDER, "");
+        Agent agent = agent("ws-r11", wslState);
+        String id = installed(agent, "r11-install");
+        Path home = wslState.resolve("distros/NixOS/rootfs/home/nixos/notes.txt");
+        Files.writeString(home, "keep me");
+        ReleaseRef degraded = publish(store, "25.05.620", DemoRoot.Fault.DEGRADED);
+        send(new UpgradeCommand("r11-reimport", id, "NixOS", degraded, UpgradeMode.REIMPORT, false, soon()));
+        CommandResult r = await(CommandResult.class, x -> x.commandId().equals("r11-reimport"));
+        assertThat(r.outcome()).as(r.message()).isEqualTo(CommandOutcome.ROLLED_BACK);
+        assertThat(r.health().systemPath()).isEqualTo(release.systemPath());
+        assertThat(r.health().systemState()).isEqualTo("running");
+        assertThat(home).hasContent("keep me");
+        assertThat(distrosOf(wslState)).isEqualTo("NixOS");
+        assertThat(Files.readString(wslState.resolve(io.wslfleet.wslstandin.WslStandIn.CALLS)))
+                .as("the failure came after /home was restored into the fresh install")
+                .containsSubsequence("--unregister NixOS", "-xzf", "is-system-running", "--unregister NixOS", "--import NixOS");
+    }
 }

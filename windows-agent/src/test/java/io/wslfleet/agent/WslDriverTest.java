@@ -155,4 +155,25 @@ class WslDriverTest {
     void diskFullAsWslPrintsItIsTheDiskFullKind() {
         assertThat(WslException.Kind.of("Wsl/Service/RegisterDistro/0x80070070")).isEqualTo(WslException.Kind.DISK_FULL);
     }
+
+    /** WslDriverTest once failed with SERVICE_UNAVAILABLE: the launcher was run while a forked child held it open for writing. */
+    @Test
+    void aLauncherStillOpenForWritingIsStartedOnceItIsClosed() throws Exception {
+        Path launcher = tmp.resolve("bin").resolve("wsl.exe");
+        var writer = java.nio.channels.FileChannel.open(launcher, java.nio.file.StandardOpenOption.WRITE);
+        Thread closer = new Thread(() -> {
+            try {
+                Thread.sleep(500);
+                writer.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        closer.start();
+        try {
+            assertThat(wsl.wslVersion()).as("ETXTBSY is retried until the writer is gone").contains("2.5.9.0");
+        } finally {
+            closer.join();
+        }
+    }
 }

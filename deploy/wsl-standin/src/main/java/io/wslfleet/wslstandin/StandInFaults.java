@@ -8,14 +8,15 @@ import java.nio.file.Path;
 /**
  * Failures the stand-in can be told to inject: a file under {@code <state>/faults/}.
  * <ul>
- *   <li>{@code hang}: its content names a wsl.exe option ({@code --install}, {@code -d}, {@code --version}, …)
- *       or {@code *}; a matching call sleeps forever (until killed);</li>
+ *   <li>{@code hang}: its content names an argument ({@code --install}, {@code -d}, {@code --version}, {@code --set},
+ *       …) or {@code *}; a matching call sleeps forever (until killed); {@code ARG@N}: only the Nth call with that
+ *       argument since the fault was injected (a call stuck once);</li>
  *   <li>{@code hang-distro}: its content names a distro or {@code *}; a command in it hangs, killing wsl.exe does not
  *       end it, {@code wsl --terminate} (or a shutdown) does;</li>
  *   <li>{@code hang-service}: every call hangs (killing it changes nothing) until {@code wsl --shutdown --force};</li>
- *   <li>{@code idle-stop}: its content names an argument; the call with it finds the distro stopped, as after WSL's
- *       idle timeout (once; {@code idle-stopped} records the call); {@code idle-seconds}: stop a distro idle that
- *       long;</li>
+ *   <li>{@code idle-stop}: its content names an argument (or {@code ARG@N}); the call with it finds every distro
+ *       stopped, as after WSL's idle timeouts (a distro after about 15 s, its VM after about 60 s): once,
+ *       {@code idle-stopped} records the call; {@code idle-seconds}: stop a distro idle that long;</li>
  *   <li>{@code older}: WSL 2.3.26: {@code --version} works, {@code --install --from-file} does not;</li>
  *   <li>{@code service-unavailable}: every call fails with {@code Wsl/Service/E_UNEXPECTED}-like service error;</li>
  *   <li>{@code import-fails}: install/import fail with {@code WSL_E_IMPORT_FAILED} and a bsdtar message;</li>
@@ -53,6 +54,7 @@ public final class StandInFaults {
     public static void inject(Path stateDir, String fault, String content) throws IOException {
         Path dir = stateDir.resolve("faults");
         Files.createDirectories(dir);
+        Files.deleteIfExists(dir.resolve(fault + ".count"));
         Files.writeString(dir.resolve(fault), content == null ? "" : content, StandardCharsets.UTF_8);
     }
 

@@ -50,11 +50,32 @@ public final class WslStandIn {
     private final PrintStream stdout;
     private final PrintStream stderr;
 
+    private final Runnable onHang;
+
     WslStandIn(Path state, boolean utf8, PrintStream stdout, PrintStream stderr) {
+        this(state, utf8, stdout, stderr, () -> { });
+    }
+
+    private WslStandIn(Path state, boolean utf8, PrintStream stdout, PrintStream stderr, Runnable onHang) {
         this.state = state;
         this.utf8 = utf8;
         this.stdout = stdout;
         this.stderr = stderr;
+        this.onHang = onHang;
+    }
+
+    /**
+     * One wsl.exe call run in the caller's JVM, on the same state and with the same behaviour and faults as the
+     * process ({@code WSL_UTF8=1} set): for fast tests of many cases. A call that hangs runs {@code onHang} once it
+     * hangs, then sleeps until its thread is interrupted (the in-process kill of its process tree).
+     *
+     * @return the exit status, 255 for wsl.exe's -1
+     */
+    public static int runInProcess(Path state, List<String> args, OutputStream stdout, OutputStream stderr,
+                                   Runnable onHang) throws Exception {
+        boolean utf8 = !Files.exists(state.resolve("faults").resolve(StandInFaults.IGNORES_WSL_UTF8));
+        return new WslStandIn(state, utf8, new PrintStream(stdout, true), new PrintStream(stderr, true, StandardCharsets.UTF_8),
+                onHang).run(args.toArray(String[]::new));
     }
 
     public static void main(String[] args) throws Exception {
@@ -80,12 +101,20 @@ public final class WslStandIn {
         Files.createDirectories(state);
         Files.writeString(state.resolve(CALLS), String.join(" ", a) + "\n", StandardCharsets.UTF_8,
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
-        if (fault(StandInFaults.HANG) != null) {
-            String which = fault(StandInFaults.HANG).trim();
-            if (which.equals("*") || a.contains(which)) {
-                // a wsl.exe client stuck by itself: killing its process tree is enough
-                hangUntil(a, () -> false);
+        if (idleStopNamed(a)) {
+            // WSL stopped the idle distros (and their VM) before this call came: its boot, if it starts one, activates
+            // whatever the system profile points at now
+            for (String name : names()) {
+                Properties p = load(name);
+                p.setProperty("state", "Stopped");
+                p.remove("booted");
+                save(name, p);
             }
+            Files.writeString(state.resolve("faults").resolve(StandInFaults.IDLE_STOPPED), String.join(" ", a));
+        }
+        if (matches(StandInFaults.HANG, a)) {
+            // a wsl.exe client stuck by itself: killing its process tree is enough
+            hangUntil(a, () -> false);
         }
         boolean shutdownForce = first.equals("--shutdown") && a.contains("--force");
         if (fault(StandInFaults.HANG_SERVICE) != null && !shutdownForce) {
@@ -153,11 +182,48 @@ public final class WslStandIn {
         boolean holds() throws IOException;
     }
 
+    /**
+     * Whether a fault naming a call ({@code *}, an argument, or {@code ARG@N}: only the Nth call with that argument
+     * since the fault was injected) applies to this call. Calls with the argument are counted in
+     * {@code faults/<fault>.count}.
+     */
+    private boolean matches(String faultName, List<String> a) throws IOException {
+        String which = fault(faultName);
+        if (which == null) {
+            return false;
+        }
+        which = which.trim();
+        if (which.equals("*")) {
+            return true;
+        }
+        int at = which.lastIndexOf('@');
+        if (at <= 0) {
+            return a.contains(which);
+        }
+        if (!a.contains(which.substring(0, at))) {
+            return false;
+        }
+        Path count = state.resolve("faults").resolve(faultName + ".count");
+        int n = (Files.isRegularFile(count) ? Integer.parseInt(Files.readString(count).trim()) : 0) + 1;
+        Files.writeString(count, Integer.toString(n));
+        return n == Integer.parseInt(which.substring(at + 1));
+    }
+
+    /** The idle stop named by {@code faults/idle-stop} (once: the file goes, {@code idle-stopped} records the call). */
+    private boolean idleStopNamed(List<String> a) throws IOException {
+        if (!matches(StandInFaults.IDLE_STOP, a)) {
+            return false;
+        }
+        StandInFaults.clear(state, StandInFaults.IDLE_STOP);
+        return true;
+    }
+
     /** Tells tests which call hangs, and in which process, then waits until the condition holds or it is killed. */
     private void hangUntil(List<String> a, Condition released) throws IOException, InterruptedException {
         Files.createDirectories(state.resolve("faults"));
         Files.writeString(state.resolve("faults").resolve(StandInFaults.HANGING),
                 ProcessHandle.current().pid() + " " + String.join(" ", a) + "\n");
+        onHang.run();
         while (!released.holds()) {
             Thread.sleep(100);
         }
@@ -273,37 +339,50 @@ public final class WslStandIn {
         Path rootfs = distroDir(name).resolve("rootfs");
         say("Export in progress, this may take a few minutes.");
         // plain tar unless --format tar.gz (WslClient.cpp ExportDistribution)
-        OutputStream file = Files.newOutputStream(Path.of(a.get(2)));
-        try (OutputStream out = "tar.gz".equals(format) ? new GzipCompressorOutputStream(file) : file;
-             TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            List<Path> all;
-            try (Stream<Path> walk = Files.walk(rootfs)) {
-                all = walk.sorted().toList();
-            }
-            for (Path p : all) {
-                String rel = "./" + rootfs.relativize(p);
-                TarArchiveEntry e;
-                boolean regular = false;
-                if (Files.isSymbolicLink(p)) {
-                    e = new TarArchiveEntry(rel, org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
-                    e.setLinkName(Files.readSymbolicLink(p).toString());
-                } else if (Files.isDirectory(p)) {
-                    e = new TarArchiveEntry(rel.endsWith("/") ? rel : rel + "/");
-                } else {
-                    e = new TarArchiveEntry(rel);
-                    e.setSize(Files.size(p));
-                    regular = true;
-                }
-                tar.putArchiveEntry(e);
-                if (regular) {
-                    Files.copy(p, tar);
-                }
-                tar.closeArchiveEntry();
-            }
-        }
+        writeTar(rootfs, List.of("."), Path.of(a.get(2)), "tar.gz".equals(format));
         say("The operation completed successfully.");
         return 0;
+    }
+
+    /** A tar (gzip-compressed or not) of {@code members} of {@code base}, named as given ({@code ./x} or {@code x}). */
+    private static void writeTar(Path base, List<String> members, Path archive, boolean gzip) throws IOException {
+        OutputStream file = Files.newOutputStream(archive);
+        try (OutputStream out = gzip ? new GzipCompressorOutputStream(file) : file;
+             TarArchiveOutputStream tar = new TarArchiveOutputStream(out, "UTF-8")) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            for (String member : members) {
+                writeEntries(base, member, tar);
+            }
+        }
+    }
+
+    private static void writeEntries(Path base, String member, TarArchiveOutputStream tar) throws IOException {
+        Path top = base.resolve(member).normalize();
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(top)) {
+            all = walk.sorted().toList();
+        }
+        String prefix = member.equals(".") ? "./" : "";
+        for (Path p : all) {
+            String rel = prefix + base.relativize(p);
+            TarArchiveEntry e;
+            boolean regular = false;
+            if (Files.isSymbolicLink(p)) {
+                e = new TarArchiveEntry(rel, org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK);
+                e.setLinkName(Files.readSymbolicLink(p).toString());
+            } else if (Files.isDirectory(p)) {
+                e = new TarArchiveEntry(rel.endsWith("/") ? rel : rel + "/");
+            } else {
+                e = new TarArchiveEntry(rel);
+                e.setSize(Files.size(p));
+                regular = true;
+            }
+            tar.putArchiveEntry(e);
+            if (regular) {
+                Files.copy(p, tar);
+            }
+            tar.closeArchiveEntry();
+        }
     }
 
     // ---- running a command inside a distro ----------------------------------------------------------------------
@@ -354,7 +433,7 @@ public final class WslStandIn {
             return systemDistro(name, rootfs, cmd);
         }
         Properties p = load(name);
-        idleStop(name, p, a);
+        idleStop(p);
         if (!"Running".equals(p.getProperty("state"))) {
             // the boot activates whatever the system profile points at now (the NixOS-WSL /sbin/init shim)
             String profile = resolve(rootfs, "/nix/var/nix/profiles/system");
@@ -378,24 +457,17 @@ public final class WslStandIn {
     }
 
     /**
-     * WSL stops a distro nobody uses after about 15 s. The stand-in does so when the call names the argument in
-     * {@code faults/idle-stop} (once: the file is removed), or when {@code faults/idle-seconds} have passed since
-     * the distro's last command.
+     * WSL stops a distro nobody uses after about 15 s (and its VM after about 60 s). The stand-in does so when
+     * {@code faults/idle-seconds} have passed since the distro's last command; an idle stop named by
+     * {@code faults/idle-stop} stops every distro before the call it names (see {@link #run}).
      */
-    private void idleStop(String name, Properties p, List<String> a) throws IOException {
+    private void idleStop(Properties p) throws IOException {
         if (!"Running".equals(p.getProperty("state"))) {
             return;
         }
-        String at = fault(StandInFaults.IDLE_STOP);
         String seconds = fault(StandInFaults.IDLE_SECONDS);
         long last = Long.parseLong(p.getProperty("lastUsed", "0"));
-        boolean named = at != null && a.contains(at.trim());
-        boolean timed = seconds != null && System.currentTimeMillis() - last > Long.parseLong(seconds.trim()) * 1000;
-        if (named || timed) {
-            if (named) {
-                StandInFaults.clear(state, StandInFaults.IDLE_STOP);
-                Files.writeString(state.resolve("faults").resolve(StandInFaults.IDLE_STOPPED), String.join(" ", a));
-            }
+        if (seconds != null && System.currentTimeMillis() - last > Long.parseLong(seconds.trim()) * 1000) {
             p.setProperty("state", "Stopped");
             p.remove("booted");
         }
@@ -486,6 +558,25 @@ public final class WslStandIn {
         }
         if (c.equals("rm") && cmd.size() >= 3) {
             deleteTree(inRoot(rootfs, cmd.get(cmd.size() - 1)));
+            return 0;
+        }
+        if (c.equals("tar") && cmd.contains("-czf") && cmd.contains("-C")) {
+            // GNU tar -czf <file> -C <dir> <members...>: entries named as the members are ("home/nixos/...")
+            String file = cmd.get(cmd.indexOf("-czf") + 1);
+            Path target = file.startsWith(HOST_MOUNT) ? Path.of(file.substring(HOST_MOUNT.length())) : inRoot(rootfs, file);
+            Path dir = inRoot(rootfs, cmd.get(cmd.indexOf("-C") + 1));
+            List<String> members = cmd.subList(cmd.indexOf("-C") + 2, cmd.size());
+            for (String m : members) {
+                if (!Files.exists(dir.resolve(m), LinkOption.NOFOLLOW_LINKS)) {
+                    err("tar: " + m + ": Cannot stat: No such file or directory");
+                    return 2;
+                }
+            }
+            if (target.getParent() == null || !Files.isDirectory(target.getParent())) {
+                err("tar: " + file + ": Cannot open: No such file or directory");
+                return 2;
+            }
+            writeTar(dir, members, target, true);
             return 0;
         }
         if (c.equals("tar") && cmd.contains("-C")) {
