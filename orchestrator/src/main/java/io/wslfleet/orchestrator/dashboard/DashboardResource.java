@@ -174,7 +174,7 @@ public class DashboardResource {
     private TemplateInstance page(Template template, String section) {
         return template.data("section", section)
                 .data("user", identity.getPrincipal().getName())
-                .data("canOperate", identity.hasRole("operator"));
+                .data("canOperate", identity.hasRole(io.wslfleet.orchestrator.security.FleetRoles.OPERATOR));
     }
 
     private List<Count> counts(String sql, Object param) {

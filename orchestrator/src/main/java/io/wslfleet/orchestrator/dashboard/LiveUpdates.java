@@ -6,7 +6,6 @@ import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,9 +30,15 @@ public class LiveUpdates {
     @Inject
     EntityManager em;
 
+    @Inject
+    io.wslfleet.orchestrator.ops.ScheduledWork scheduledWork;
+
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    @Transactional
     void probe() {
+        scheduledWork.run(() -> io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(this::compare));
+    }
+
+    private void compare() {
         Object[] row = (Object[]) em.createNativeQuery("""
                 select (select coalesce(max(id), 0) from audit_log),
                        (select count(*) || ':' || coalesce(max(last_seen_at)::text, '') from machine),

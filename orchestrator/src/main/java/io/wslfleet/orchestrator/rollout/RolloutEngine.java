@@ -201,12 +201,17 @@ public class RolloutEngine {
     @Scheduled(every = "${fleet.rollout.tick-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void tickScheduled() {
-        try {
-            tick();
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "rollout tick failed; next tick retries");
-        }
+        scheduledWork.run(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "rollout tick failed; next tick retries");
+            }
+        });
     }
+
+    @Inject
+    io.wslfleet.orchestrator.ops.ScheduledWork scheduledWork;
 
     /** Advances every active rollout one step; each in its own transaction under its row lock. */
     public void tick() {
