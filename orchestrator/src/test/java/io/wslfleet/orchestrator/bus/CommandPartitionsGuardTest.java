@@ -3,31 +3,40 @@ package io.wslfleet.orchestrator.bus;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import io.wslfleet.embedded.FleetInfra;
 import io.wslfleet.embedded.KafkaRole;
+import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.protocol.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** The start-up check of {@code fleet.commands}' partition count, against the embedded broker. */
+/**
+ * The start-up check of {@code fleet.commands}' partition count, against the JVM's embedded broker (a Quarkus test
+ * only to share that broker; the orchestrator under test started, so its own check passed).
+ */
+@QuarkusTest
+@QuarkusTestResource(FleetInfraResource.class)
 class CommandPartitionsGuardTest {
-    private static Admin admin;
+    private Admin admin;
 
-    @BeforeAll
-    static void connect() {
+    @BeforeEach
+    void connect() {
+        // the admin principal: the orchestrator's may describe fleet.commands but create no topic
         admin = Admin.create(FleetInfra.shared().kafkaClientProperties(KafkaRole.ADMIN));
     }
 
-    @AfterAll
-    static void disconnect() {
+    @AfterEach
+    void disconnect() {
         admin.close();
     }
 
