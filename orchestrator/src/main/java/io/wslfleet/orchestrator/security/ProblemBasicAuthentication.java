@@ -57,7 +57,7 @@ public class ProblemBasicAuthentication implements HttpAuthenticationMechanism {
             JsonObject body = new JsonObject().put("type", "about:blank").put("title", "Unauthorized")
                     .put("status", 401).put("detail", AuthFailureProblems.SIGN_IN)
                     .put("instance", context.normalizedPath());
-            context.response().setStatusCode(401).putHeader("WWW-Authenticate", AuthFailureProblems.CHALLENGE)
+            context.response().setStatusCode(401).putHeader("WWW-Authenticate", AuthFailureProblems.challengeFor(context))
                     .putHeader("Content-Type", Problem.MEDIA_TYPE).end(body.encode());
         }
         return Uni.createFrom().item(true);

@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -31,10 +32,11 @@ public class TokenRoles implements SecurityIdentityAugmentor {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof JsonWebToken)) {
             return Uni.createFrom().item(identity);
         }
-        Map<String, String> fleetRoleOf = Map.of(
-                config.oidc().adminRole(), FleetRoles.ADMIN,
-                config.oidc().operatorRole(), FleetRoles.OPERATOR,
-                config.oidc().viewerRole(), FleetRoles.VIEWER);
+        // lowest first: one claim value configured for two roles grants the higher
+        Map<String, String> fleetRoleOf = new HashMap<>();
+        fleetRoleOf.put(config.oidc().viewerRole(), FleetRoles.VIEWER);
+        fleetRoleOf.put(config.oidc().operatorRole(), FleetRoles.OPERATOR);
+        fleetRoleOf.put(config.oidc().adminRole(), FleetRoles.ADMIN);
         Set<String> roles = new HashSet<>();
         for (String claimed : identity.getRoles()) {
             String fleetRole = fleetRoleOf.get(claimed);

@@ -140,6 +140,7 @@ class SingleSignOnTest {
             assertThat(response.statusCode()).as(response.body()).isEqualTo(401);
             assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
             assertThat(JSON.readTree(response.body()).path("status").asInt()).isEqualTo(401);
+            assertThat(response.headers().firstValue("WWW-Authenticate")).hasValue("Bearer error=\"invalid_token\"");
         }
         // no credentials at all on the API: still the problem-details 401, not a redirect to the identity provider
         HttpResponse<String> anonymous = api("GET", "api/v1/machines", null, null);
