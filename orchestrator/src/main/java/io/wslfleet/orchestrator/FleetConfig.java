@@ -19,6 +19,14 @@ public interface FleetConfig {
 
     Outbox outbox();
 
+    /**
+     * How many partitions {@code fleet.commands} has ({@code FLEET_COMMANDS_PARTITIONS}; the manifests set it with the
+     * topic's count). Each agent reads the partition its id hashes to, so the count must never change once agents
+     * connect: the orchestrator refuses to start when the topic's count differs ({@code bus.CommandPartitionsGuard}).
+     */
+    @WithDefault("" + io.wslfleet.protocol.Topics.DEFAULT_PARTITIONS)
+    int commandsPartitions();
+
     Security security();
 
     /** Health reports older than this are deleted (the machine keeps its latest state). */
@@ -35,7 +43,8 @@ public interface FleetConfig {
     /**
      * Users of the API and dashboard (HTTP Basic): {@code admin} (admin, operator, viewer), {@code operator}
      * (operator, viewer), {@code viewer}. A user without a password does not exist, except {@code admin}, whose
-     * password is generated and logged once at start when none is configured. Production uses OIDC instead.
+     * password is generated and logged once at start when none is configured. Production signs in with OIDC
+     * ({@link Oidc}) beside or instead of these.
      */
     interface Security {
         /** {@code FLEET_ADMIN_PASSWORD}. */
@@ -46,6 +55,27 @@ public interface FleetConfig {
 
         /** {@code FLEET_VIEWER_PASSWORD}. */
         java.util.Optional<String> viewerPassword();
+    }
+
+    Oidc oidc();
+
+    /**
+     * Single sign-on: which values of the token's role claim ({@code quarkus.oidc.roles.role-claim-path}, from
+     * {@code FLEET_OIDC_ROLE_CLAIM}) grant which fleet role. Any other value grants nothing, even one named like a
+     * fleet role; the rest of the OIDC settings are {@code quarkus.oidc.*} (README, "Single sign-on").
+     */
+    interface Oidc {
+        /** {@code FLEET_OIDC_ADMIN_ROLE}: an app role, a Keycloak role, or an Entra group's object id. */
+        @WithDefault("fleet-admin")
+        String adminRole();
+
+        /** {@code FLEET_OIDC_OPERATOR_ROLE}. */
+        @WithDefault("fleet-operator")
+        String operatorRole();
+
+        /** {@code FLEET_OIDC_VIEWER_ROLE}. */
+        @WithDefault("fleet-viewer")
+        String viewerRole();
     }
 
     Rollout rollout();

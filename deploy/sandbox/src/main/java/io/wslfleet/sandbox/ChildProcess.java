@@ -114,6 +114,11 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /** The exit code of a process that ended (after {@link #stop()} or {@link #kill()}). */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     /** SIGKILL, no shutdown hooks: a crash. */
     public void kill() {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -72,7 +72,8 @@ public final class LocalFleet implements AutoCloseable {
      * @param httpPort        the orchestrator's port (0: a free one)
      * @param orchestratorJar the packaged orchestrator
      * @param adminPassword   the orchestrator's {@code admin} password
-     * @param environment     where {@code FLEET_KAFKA_BOOTSTRAP} / {@code FLEET_DB_*} may name external servers
+     * @param environment     where {@code FLEET_KAFKA_BOOTSTRAP} / {@code FLEET_DB_*} may name external servers, and
+     *                        {@code FLEET_OIDC_*} an identity provider the orchestrator signs users in with
      */
     public record Options(Path workDir, int agents, int httpPort, Path orchestratorJar, String adminPassword,
                           Map<String, String> environment) {
@@ -210,6 +211,12 @@ public final class LocalFleet implements AutoCloseable {
         env.put("FLEET_TRUST_BUILD_KEYS", trustedBuildKeys());
         env.put("FLEET_TRUST_ARTIFACT_BASE_URLS", artifactBaseUrl);
         env.put("FLEET_ORCHESTRATOR_KEY_FILE", orchestratorKeyFile.toString());
+        // single sign-on when the environment configures it (README "Single sign-on"); Basic users stay either way
+        options.environment().forEach((name, value) -> {
+            if (name.startsWith("FLEET_OIDC_")) {
+                env.put(name, value);
+            }
+        });
         orchestratorEnv = env;
         api = new FleetApi(URI.create("http://127.0.0.1:" + port + "/"), "admin", options.adminPassword());
         launchOrchestrator();
@@ -251,6 +258,20 @@ public final class LocalFleet implements AutoCloseable {
             return secondApi.status("q/health/ready") == 200;
         });
         return secondApi;
+    }
+
+    /**
+     * Stops the orchestrator with SIGTERM, as Kubernetes and systemd do, and returns its exit code; its log stays at
+     * {@link #orchestratorLog()}.
+     */
+    public int stopOrchestrator() {
+        children.remove(orchestrator);
+        orchestrator.stop();
+        return orchestrator.exitValue();
+    }
+
+    public Path orchestratorLog() {
+        return orchestrator.log();
     }
 
     /**

@@ -51,17 +51,21 @@ public class OutboxRelay {
     Clock clock;
     @Inject
     CommandSigner signer;
+    @Inject
+    io.wslfleet.orchestrator.ops.ScheduledWork scheduledWork;
 
     @Scheduled(every = "${fleet.outbox.relay-every:0.25s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void relayScheduled() {
-        try {
-            while (relayBatch() == config.outbox().batchSize()) {
-                // a full batch: there may be more waiting
+        scheduledWork.run(() -> {
+            try {
+                while (relayBatch() == config.outbox().batchSize() && !scheduledWork.stopping()) {
+                    // a full batch: there may be more waiting
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("outbox relay will retry: %s", e.getMessage());
             }
-        } catch (RuntimeException e) {
-            LOG.warnf("outbox relay will retry: %s", e.getMessage());
-        }
+        });
     }
 
     /** Relays one batch; returns how many rows it published. */

@@ -1,5 +1,6 @@
 package io.wslfleet.orchestrator.dashboard;
 
+import io.wslfleet.orchestrator.security.FleetRoles;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
@@ -54,7 +55,7 @@ public class DashboardFormsResource {
     private TemplateInstance page(Template template, String section) {
         return template.data("section", section)
                 .data("user", identity.getPrincipal().getName())
-                .data("canOperate", identity.hasRole(FleetUsers.OPERATOR))
-                .data("isAdmin", identity.hasRole(FleetUsers.ADMIN));
+                .data("canOperate", identity.hasRole(FleetRoles.OPERATOR))
+                .data("isAdmin", identity.hasRole(FleetRoles.ADMIN));
     }
 }

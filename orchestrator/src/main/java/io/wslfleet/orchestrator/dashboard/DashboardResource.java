@@ -1,5 +1,6 @@
 package io.wslfleet.orchestrator.dashboard;
 
+import io.wslfleet.orchestrator.security.FleetRoles;
 import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -166,7 +167,7 @@ public class DashboardResource {
     }
 
     private boolean canOperate() {
-        return identity.hasRole(FleetUsers.OPERATOR);
+        return identity.hasRole(FleetRoles.OPERATOR);
     }
 
     private static String blank(String s) {

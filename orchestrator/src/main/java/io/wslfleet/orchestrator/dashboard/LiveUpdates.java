@@ -6,7 +6,7 @@ import io.wslfleet.orchestrator.ops.FleetStatistics;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -31,9 +31,15 @@ public class LiveUpdates {
     @Inject
     FleetStatistics statistics;
 
+    @Inject
+    io.wslfleet.orchestrator.ops.ScheduledWork scheduledWork;
+
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
-    @Transactional
     void probe() {
+        scheduledWork.run(() -> QuarkusTransaction.requiringNew().run(this::compare));
+    }
+
+    private void compare() {
         String now = statistics.changeFingerprint();
         if (!now.equals(last)) {
             last = now;

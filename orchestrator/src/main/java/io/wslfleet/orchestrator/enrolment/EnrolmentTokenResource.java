@@ -6,7 +6,7 @@ import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.api.Operator;
 import io.wslfleet.orchestrator.api.Problem.FieldError;
 import io.wslfleet.orchestrator.audit.AuditLog;
-import io.wslfleet.orchestrator.security.FleetUsers;
+import io.wslfleet.orchestrator.security.FleetRoles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -31,7 +31,7 @@ import java.util.Map;
 /** Enrolment tokens, for admins only: made with a lifetime, a number of uses and what they grant; listed; revoked. */
 @Path("/api/v1/enrolment-tokens")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed(FleetUsers.ADMIN)
+@RolesAllowed(FleetRoles.ADMIN)
 public class EnrolmentTokenResource {
     static final Duration MAX_LIFETIME = Duration.ofDays(366);
     static final int MAX_USES = 100_000;

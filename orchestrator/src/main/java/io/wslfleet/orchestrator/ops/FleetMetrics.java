@@ -29,6 +29,8 @@ public class FleetMetrics {
     private static final Logger LOG = Logger.getLogger(FleetMetrics.class);
 
     @Inject
+    ScheduledWork scheduledWork;
+    @Inject
     MeterRegistry registry;
     @Inject
     EntityManager em;
@@ -68,6 +70,10 @@ public class FleetMetrics {
 
     @Scheduled(every = "10s", delayed = "2s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void refresh() {
+        scheduledWork.run(this::refreshNow);
+    }
+
+    private void refreshNow() {
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 values.values().forEach(v -> v.set(0));
@@ -98,6 +104,10 @@ public class FleetMetrics {
     /** Deletes health reports past the retention; the machine row keeps the latest health either way. */
     @Scheduled(every = "1h", delayed = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void applyRetention() {
+        scheduledWork.run(this::applyRetentionNow);
+    }
+
+    private void applyRetentionNow() {
         int deleted = purgeHealthReports();
         if (deleted > 0) {
             LOG.infof("deleted %d health reports older than %s", deleted, config.healthRetention());

@@ -206,12 +206,17 @@ public class RolloutEngine implements MachineCommands {
     @Scheduled(every = "${fleet.rollout.tick-every:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void tickScheduled() {
-        try {
-            tick();
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "rollout tick failed; next tick retries");
-        }
+        scheduledWork.run(() -> {
+            try {
+                tick();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "rollout tick failed; next tick retries");
+            }
+        });
     }
+
+    @Inject
+    io.wslfleet.orchestrator.ops.ScheduledWork scheduledWork;
 
     /** Advances every active rollout one step; each in its own transaction under its row lock. */
     public void tick() {

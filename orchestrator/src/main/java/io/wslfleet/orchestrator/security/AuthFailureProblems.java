@@ -23,6 +23,7 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 @ApplicationScoped
 public class AuthFailureProblems {
     static final String CHALLENGE = "Basic realm=\"wsl-fleet\", charset=\"UTF-8\"";
+    static final String BEARER_REFUSED = "Bearer error=\"invalid_token\"";
     static final String SIGN_IN = "sign in: this needs a user of the fleet (HTTP Basic or single sign-on)";
 
     void register(@Observes Router router) {
@@ -37,10 +38,10 @@ public class AuthFailureProblems {
         }
         if (failure instanceof AuthenticationFailedException || failure instanceof UnauthorizedException
                 || failure instanceof AuthenticationCompletionException) {
-            ctx.response().putHeader("WWW-Authenticate", CHALLENGE);
+            ctx.response().putHeader("WWW-Authenticate", challengeFor(ctx));
             respond(ctx, 401, "Unauthorized", SIGN_IN);
         } else if (failure instanceof ForbiddenException) {
-            respond(ctx, 403, "Forbidden", FleetUsers.ROLES_NEEDED);
+            respond(ctx, 403, "Forbidden", FleetRoles.ROLES_NEEDED);
         } else {
             ctx.next();
         }
@@ -50,8 +51,15 @@ public class AuthFailureProblems {
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, UriInfo uri) {
         return Response.status(403).type(Problem.MEDIA_TYPE)
-                .entity(new Problem("about:blank", "Forbidden", 403, FleetUsers.ROLES_NEEDED, uri.getPath(), null))
+                .entity(new Problem("about:blank", "Forbidden", 403, FleetRoles.ROLES_NEEDED, uri.getPath(), null))
                 .build();
+    }
+
+    /** A refused bearer token is answered as RFC 6750 says; anything else with the Basic challenge. */
+    static String challengeFor(RoutingContext ctx) {
+        String authorization = ctx.request().getHeader("Authorization");
+        boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+        return bearer ? BEARER_REFUSED : CHALLENGE;
     }
 
     private static void respond(RoutingContext ctx, int status, String title, String detail) {

@@ -22,27 +22,19 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The sandbox's and small installations' users, from configuration: {@code admin}, {@code operator}, {@code viewer}.
- * Roles are cumulative (admin ⊃ operator ⊃ viewer). Passwords are compared in constant time.
+ * Each has the role it is named after, with the roles below it ({@link FleetRoles}). Passwords are compared in constant time.
  */
 @ApplicationScoped
 public class FleetUsers implements IdentityProvider<UsernamePasswordAuthenticationRequest> {
     private static final Logger LOG = Logger.getLogger(FleetUsers.class);
 
-    public static final String ADMIN = "admin";
-    public static final String OPERATOR = "operator";
-    public static final String VIEWER = "viewer";
-    /** What a 403 tells: which role does what (the path permissions in application.properties say the same). */
-    public static final String ROLES_NEEDED = "your role may not do this: reading needs " + VIEWER + ", changing needs "
-            + OPERATOR + ", enrolment tokens need " + ADMIN;
-
-    private static final Map<String, Set<String>> ROLES = Map.of(
-            ADMIN, Set.of(ADMIN, OPERATOR, VIEWER),
-            OPERATOR, Set.of(OPERATOR, VIEWER),
-            VIEWER, Set.of(VIEWER));
+    /** Each user is named after its role. */
+    private static final String ADMIN = FleetRoles.ADMIN;
+    private static final String OPERATOR = FleetRoles.OPERATOR;
+    private static final String VIEWER = FleetRoles.VIEWER;
 
     @Inject
     FleetConfig config;
@@ -94,7 +86,7 @@ public class FleetUsers implements IdentityProvider<UsernamePasswordAuthenticati
         }
         return Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                 .setPrincipal(new QuarkusPrincipal(request.getUsername()))
-                .addRoles(ROLES.get(request.getUsername()))
+                .addRoles(FleetRoles.grantedBy(request.getUsername()))
                 .build());
     }
 }

@@ -100,7 +100,10 @@ final class FleetChecks {
         return problems;
     }
 
-    /** The KafkaTopics are protocol's {@link Topics#ALL}, each replicated 3 times with min.insync.replicas 2. */
+    /**
+     * The KafkaTopics are protocol's {@link Topics#ALL}, each replicated 3 times with min.insync.replicas 2, and
+     * {@code fleet.commands} has the partitions the orchestrator is configured for.
+     */
     static List<String> topics(Fleet fleet) {
         List<String> problems = new ArrayList<>();
         String cluster = kafka(fleet).getMetadata().getName();
@@ -120,6 +123,14 @@ final class FleetChecks {
             }
             if (t.getSpec().getPartitions() == null || t.getSpec().getPartitions() < 1) {
                 problems.add("topic " + name + " has no partition count");
+            }
+            if (name.equals(Topics.COMMANDS)) {
+                // the orchestrator refuses to start unless FLEET_COMMANDS_PARTITIONS is the topic's count
+                String configured = resolve(fleet, container(orchestratorPod(fleet)), "FLEET_COMMANDS_PARTITIONS");
+                if (!String.valueOf(t.getSpec().getPartitions()).equals(configured)) {
+                    problems.add("topic " + name + " has " + t.getSpec().getPartitions()
+                            + " partitions, the orchestrator's FLEET_COMMANDS_PARTITIONS is " + configured);
+                }
             }
         }
         seen.forEach((name, count) -> {

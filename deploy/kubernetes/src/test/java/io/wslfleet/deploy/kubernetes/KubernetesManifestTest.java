@@ -197,6 +197,10 @@ class KubernetesManifestTest {
         docs = mutate(render("base"), "KafkaTopic", Topics.AGENT_EVENTS,
                 "- {op: replace, path: /spec/config/min.insync.replicas, value: 1}");
         assertThat(FleetChecks.topics(Fleet.of(docs))).anyMatch(p -> p.contains("min.insync.replicas 1"));
+        docs = mutate(render("overlays/large"), "KafkaTopic", Topics.COMMANDS,
+                "- {op: replace, path: /spec/partitions, value: 96}");
+        assertThat(FleetChecks.topics(Fleet.of(docs)))
+                .contains("topic fleet.commands has 96 partitions, the orchestrator's FLEET_COMMANDS_PARTITIONS is 240");
     }
 
     @Test
