@@ -27,6 +27,8 @@ public interface FleetConfig {
     @WithDefault("" + io.wslfleet.protocol.Topics.DEFAULT_PARTITIONS)
     int commandsPartitions();
 
+    Ingest ingest();
+
     Security security();
 
     /** Health reports older than this are deleted (the machine keeps its latest state). */
@@ -136,13 +138,31 @@ public interface FleetConfig {
     }
 
     interface Outbox {
-        /** Rows relayed per transaction. */
-        @WithDefault("500")
+        /** Rows relayed per transaction (signed on every core, then sent and acknowledged together). */
+        @WithDefault("2000")
         int batchSize();
 
         /** How often the relay looks for unsent rows (read by the scheduler as {@code fleet.outbox.relay-every}). */
         @WithDefault("0.25s")
         String relayEvery();
+
+        /**
+         * How long a published (or withheld) row stays in the outbox before {@code bus.TableRetention} deletes it:
+         * long enough to look at what was just sent, short enough that the table holds minutes of commands, not a
+         * history (the deployment rows and the audit log are the history).
+         */
+        @WithDefault("PT10M")
+        Duration keepSent();
+    }
+
+    interface Ingest {
+        /**
+         * Threads applying one poll of agent events: the poll is split by machine (record key), each share applied in
+         * its own transaction, so one machine's events stay in order on one thread and no two threads lock the same
+         * machine. Signature verification, the largest cost per event, runs on all of them.
+         */
+        @WithDefault("2")
+        int threads();
     }
 
     interface Rollout {
@@ -159,10 +179,11 @@ public interface FleetConfig {
         String tickEvery();
 
         /**
-         * At most this many machines commanded by one tick of one rollout: a wave of 100,000 goes out over a few
-         * ticks in bounded transactions, never one transaction holding the rollout's lock for minutes.
+         * At most this many machines commanded in one transaction: a wave of 100,000 goes out as a few bounded
+         * transactions one after the other (each a set-based update and one outbox insert, about a second), never
+         * one transaction holding the rollout's lock for long.
          */
-        @WithDefault("5000")
+        @WithDefault("20000")
         int dispatchBatch();
     }
 }

@@ -26,16 +26,26 @@ public final class EmbeddedDatabase implements AutoCloseable {
         this.postgres = postgres;
     }
 
+    /** As the tests use it: fsync, synchronous commit and full-page writes off (fast, and lost on a crash). */
     public static EmbeddedDatabase start(Path dir) {
+        return start(dir, false);
+    }
+
+    /**
+     * With {@code durable}, as production runs PostgreSQL: fsync, synchronous commit and full-page writes on, so a
+     * commit returns once its WAL is flushed to disk (what the benchmark measures ingest against).
+     */
+    public static EmbeddedDatabase start(Path dir, boolean durable) {
+        String on = durable ? "on" : "off";
         try {
             Files.createDirectories(dir);
             EmbeddedPostgres postgres = EmbeddedPostgres.builder()
                     .setDataDirectory(dir.resolve("pgdata"))
                     .setCleanDataDirectory(true)
                     .setServerConfig("max_connections", "200")
-                    .setServerConfig("fsync", "off")
-                    .setServerConfig("synchronous_commit", "off")
-                    .setServerConfig("full_page_writes", "off")
+                    .setServerConfig("fsync", on)
+                    .setServerConfig("synchronous_commit", on)
+                    .setServerConfig("full_page_writes", on)
                     .setOutputRedirector(ProcessBuilder.Redirect.DISCARD)
                     .setErrorRedirector(ProcessBuilder.Redirect.DISCARD)
                     .start();

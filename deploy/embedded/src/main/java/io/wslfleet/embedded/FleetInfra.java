@@ -24,7 +24,9 @@ import io.wslfleet.protocol.kafka.KafkaClientSettings;
  *       authentication or ACLs (an explicit opt-out; by default it is SASL_SSL with a principal per
  *       {@link KafkaRole}, see {@link EmbeddedKafka});</li>
  *   <li>{@code FLEET_DB_URL}, {@code FLEET_DB_USER}, {@code FLEET_DB_PASSWORD}: use this database
- *       instead of starting PostgreSQL.</li>
+ *       instead of starting PostgreSQL;</li>
+ *   <li>{@code FLEET_EMBEDDED_DB_DURABLE=true}: the embedded PostgreSQL with fsync and synchronous commit on (off by
+ *       default: tests need no durability).</li>
  * </ul>
  *
  * Each part starts on first use. {@link #shared()} gives one instance per JVM (so a whole test
@@ -36,6 +38,9 @@ import io.wslfleet.protocol.kafka.KafkaClientSettings;
  * production deployment has.
  */
 public final class FleetInfra implements AutoCloseable {
+
+    /** {@code true}: the embedded PostgreSQL commits durably (fsync, synchronous commit), as production does. */
+    public static final String DURABLE_DATABASE = "FLEET_EMBEDDED_DB_DURABLE";
 
     private static FleetInfra shared;
 
@@ -166,7 +171,8 @@ public final class FleetInfra implements AutoCloseable {
             if (external != null) {
                 jdbcUrl = external;
             } else {
-                database = EmbeddedDatabase.start(workDir.resolve("postgres"));
+                database = EmbeddedDatabase.start(workDir.resolve("postgres"),
+                        "true".equalsIgnoreCase(env.get(DURABLE_DATABASE)));
                 jdbcUrl = database.jdbcUrl();
             }
         }

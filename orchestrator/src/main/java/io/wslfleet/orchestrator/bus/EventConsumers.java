@@ -21,6 +21,13 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import io.wslfleet.protocol.events.AgentHeartbeat;
+import jakarta.annotation.PreDestroy;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.hibernate.Session;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -80,17 +87,72 @@ public class EventConsumers {
     private final Map<String, EventDecoder> decoders = new ConcurrentHashMap<>();
     private TrustedKeys buildKeys;
 
+    private ExecutorService ingestThreads;
+
     @PostConstruct
     void init() {
         buildKeys = TrustedKeys.parse(config.trust().buildKeys().orElse(""));
+        AtomicInteger named = new AtomicInteger();
+        ingestThreads = Executors.newFixedThreadPool(Math.max(1, config.ingest().threads() - 1), task -> {
+            Thread thread = new Thread(task, "fleet-ingest-" + named.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
     }
 
+    @PreDestroy
+    void stop() {
+        ingestThreads.shutdownNow();
+    }
+
+    /**
+     * A poll of agent events, split by machine into {@code fleet.ingest.threads} shares applied side by side, each in
+     * its own transaction (see {@link #consumeBatch}): a machine's events stay in their order on one thread, and no
+     * two shares lock the same machine. The next poll waits for every share.
+     */
     @Incoming(Topics.AGENT_EVENTS)
     @Blocking(ordered = true)
     public void onAgentEvents(ConsumerRecords<String, byte[]> records) {
+        List<List<ConsumerRecord<String, byte[]>>> shares = byMachine(records, config.ingest().threads());
+        List<Future<?>> others = new ArrayList<>(shares.size());
+        for (List<ConsumerRecord<String, byte[]>> share : shares.subList(1, shares.size())) {
+            others.add(ingestThreads.submit(() -> consumeAgentEvents(share)));
+        }
+        consumeAgentEvents(shares.get(0));
+        for (Future<?> other : others) {
+            try {
+                other.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while a share of the poll was applied", e);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a share of the poll failed", e.getCause());
+            }
+        }
+    }
+
+    private void consumeAgentEvents(List<ConsumerRecord<String, byte[]>> records) {
         consumeBatch(records,
                 events -> machines.lockAll(events.stream().map(e -> ((AgentEvent) e.data()).agentId()).toList()),
                 valid -> machines.apply(castAgent(valid.event()), valid.record()));
+    }
+
+    /** The poll's records in at most {@code shares} lists by record key (the agent id), each in the poll's order. */
+    static List<List<ConsumerRecord<String, byte[]>>> byMachine(Iterable<ConsumerRecord<String, byte[]>> records,
+                                                               int shares) {
+        List<List<ConsumerRecord<String, byte[]>>> split = new ArrayList<>(shares);
+        for (int i = 0; i < Math.max(1, shares); i++) {
+            split.add(new ArrayList<>());
+        }
+        for (ConsumerRecord<String, byte[]> record : records) {
+            int share = record.key() == null ? 0 : Math.floorMod(record.key().hashCode(), split.size());
+            split.get(share).add(record);
+        }
+        split.removeIf(List::isEmpty);
+        if (split.isEmpty()) {
+            split.add(List.of());
+        }
+        return split;
     }
 
     @Incoming(Topics.ARTIFACTS)
@@ -137,10 +199,10 @@ public class EventConsumers {
      * event that cannot be applied), it is rolled back whole and its events are applied one by one, each retried on
      * its own: a bad event costs its batch some speed, never another event's effect.
      */
-    private void consumeBatch(ConsumerRecords<String, byte[]> records,
+    private void consumeBatch(List<ConsumerRecord<String, byte[]>> records,
                               Consumer<List<CloudEvent<? extends EventData>>> prepare,
                               Function<Valid, Optional<Refusal>> apply) {
-        List<Valid> valid = new ArrayList<>(records.count());
+        List<Valid> valid = new ArrayList<>(records.size());
         for (ConsumerRecord<String, byte[]> record : records) {
             decoder(record.topic()).accept(record, deadLetters::send).ifPresent(e -> valid.add(new Valid(record, e)));
         }
@@ -231,27 +293,39 @@ public class EventConsumers {
 
     /**
      * Records the events' ids in the processed-event log in one statement and returns those recorded now: an id
-     * already there was processed before (a redelivery) and is not applied again.
+     * already there was processed before (a redelivery) and is not applied again. Heartbeats get no row: all they
+     * change is the machine's last state, which their agent's (epoch, sequence) already guards (a stale or repeated
+     * heartbeat changes nothing), and at one a minute per machine they would be nearly all of the log.
      */
     private Set<String> firstTimes(List<Valid> events, String consumer) {
-        String[] ids = events.stream().map(v -> v.event().id()).toArray(String[]::new);
+        Set<String> fresh = new HashSet<>();
+        List<String> logged = new ArrayList<>(events.size());
+        for (Valid v : events) {
+            if (v.event().data() instanceof AgentHeartbeat) {
+                fresh.add(v.event().id());
+            } else {
+                logged.add(v.event().id());
+            }
+        }
+        if (logged.isEmpty()) {
+            return fresh;
+        }
         Timestamp at = Timestamp.from(clock.instant());
-        return em.unwrap(Session.class).doReturningWork(connection -> {
+        em.unwrap(Session.class).doWork(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("insert into processed_event "
                     + "(event_id, consumer, processed_at) select id, ?, ? from unnest(?) as id "
                     + "on conflict do nothing returning event_id")) {
                 insert.setString(1, consumer);
                 insert.setTimestamp(2, at);
-                insert.setArray(3, connection.createArrayOf("text", ids));
-                Set<String> fresh = new HashSet<>();
+                insert.setArray(3, connection.createArrayOf("text", logged.toArray()));
                 try (ResultSet rows = insert.executeQuery()) {
                     while (rows.next()) {
                         fresh.add(rows.getString(1));
                     }
                 }
-                return fresh;
             }
         });
+        return fresh;
     }
 
     @SuppressWarnings("unchecked")

@@ -20,8 +20,6 @@ import java.util.List;
 /** Writes events to publish into the outbox table, in the caller's transaction: they commit with the state change. */
 @ApplicationScoped
 public class Outbox {
-    private static final int BATCH = 1000;
-
     @Inject
     Clock clock;
     @Inject
@@ -35,36 +33,43 @@ public class Outbox {
     }
 
     /**
-     * Writes the events in their order (the relay publishes in id order), as JDBC batches of a thousand rows, one
-     * round trip each: a wave of 100,000 machines is 100 round trips, not 100,000.
+     * Writes the events in their order (the relay publishes in id order) in one statement from arrays, whatever
+     * their number: a wave of 100,000 commands is one round trip and one statement, not 100,000 row inserts.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void enqueueAll(List<? extends EventData> events) {
         if (events.isEmpty()) {
             return;
         }
+        int n = events.size();
+        String[] topics = new String[n];
+        String[] keys = new String[n];
+        String[] ids = new String[n];
+        String[] headers = new String[n];
+        byte[][] payloads = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            EventData data = events.get(i);
+            CloudEvent<?> event = CloudEvent.of(config.source(), data, clock);
+            topics[i] = event.topic();
+            keys[i] = data.key();
+            ids[i] = event.id();
+            headers[i] = headersJson(event);
+            payloads[i] = EventCodec.data(event);
+        }
         Timestamp now = Timestamp.from(clock.instant());
         em.unwrap(Session.class).doWork(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("insert into outbox "
-                    + "(topic, msg_key, event_id, headers, payload, created_at) values (?, ?, ?, ?, ?, ?)")) {
-                int inBatch = 0;
-                for (EventData data : events) {
-                    CloudEvent<?> event = CloudEvent.of(config.source(), data, clock);
-                    insert.setString(1, event.topic());
-                    insert.setString(2, data.key());
-                    insert.setString(3, event.id());
-                    insert.setString(4, headersJson(event));
-                    insert.setBytes(5, EventCodec.data(event));
-                    insert.setTimestamp(6, now);
-                    insert.addBatch();
-                    if (++inBatch == BATCH) {
-                        insert.executeBatch();
-                        inBatch = 0;
-                    }
-                }
-                if (inBatch > 0) {
-                    insert.executeBatch();
-                }
+                    + "(topic, msg_key, event_id, headers, payload, created_at) "
+                    + "select e.topic, e.msg_key, e.event_id, e.headers, e.payload, ? from "
+                    + "unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bytea[]) with ordinality "
+                    + "as e(topic, msg_key, event_id, headers, payload, position) order by e.position")) {
+                insert.setTimestamp(1, now);
+                insert.setArray(2, connection.createArrayOf("text", topics));
+                insert.setArray(3, connection.createArrayOf("text", keys));
+                insert.setArray(4, connection.createArrayOf("text", ids));
+                insert.setArray(5, connection.createArrayOf("text", headers));
+                insert.setArray(6, connection.createArrayOf("bytea", payloads));
+                insert.executeUpdate();
             }
         });
     }

@@ -15,6 +15,10 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.Timestamp;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import org.hibernate.Session;
 import java.time.Clock;
 import io.wslfleet.orchestrator.machine.Enrolment;
 import io.wslfleet.orchestrator.trust.CommandSigner;
@@ -33,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Publishes outbox rows in id order, each signed with the orchestrator's current key ({@link CommandSigner}), and
  * marks them sent; a command for a machine not admitted (any more) is withheld: marked sent, with the reason, never
- * published. Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so
+ * published. Signatures are made on every core, records sent in id order. Rows are claimed with {@code FOR UPDATE SKIP LOCKED}, so
  * several orchestrator instances relay side by side without publishing a row twice. A crash between publishing and
  * marking re-publishes that batch with the same event ids, which every consumer deduplicates.
  */
@@ -80,27 +84,49 @@ public class OutboxRelay {
             if (batch.isEmpty()) {
                 return 0;
             }
-            var now = clock.instant();
             Set<String> admitted = admittedAmong(batch);
-            Signer signing = signer.current();
-            List<Future<RecordMetadata>> acks = new ArrayList<>(batch.size());
+            List<OutboxEvent> publishing = new ArrayList<>(batch.size());
             for (OutboxEvent row : batch) {
                 if (Topics.COMMANDS.equals(row.topic) && !admitted.contains(row.key)) {
                     // revoked, decommissioned or never admitted since the command was decided: it is not sent
                     LOG.warnf("withholding command %s: %s is not an admitted machine", row.eventId, row.key);
                     row.withheld = "NOT_ADMITTED";
-                    continue;
+                    row.sentAt = clock.instant();
+                } else {
+                    publishing.add(row);
                 }
-                acks.add(producer.send(RecordSignatures.sign(toRecord(row), signing)));
+            }
+            // signing (an Ed25519 signature each) on every core; sending in id order
+            Signer signing = signer.current();
+            List<ProducerRecord<String, byte[]>> signed = publishing.parallelStream()
+                    .map(row -> RecordSignatures.sign(toRecord(row), signing)).toList();
+            List<Future<RecordMetadata>> acks = new ArrayList<>(signed.size());
+            for (ProducerRecord<String, byte[]> record : signed) {
+                acks.add(producer.send(record));
             }
             producer.flush();
             for (Future<RecordMetadata> ack : acks) {
                 ack.get(30, TimeUnit.SECONDS);
             }
-            for (OutboxEvent row : batch) {
-                row.sentAt = now;
-            }
+            markSent(publishing);
             return batch.size();
+        });
+    }
+
+    /** One statement for the batch; {@link TableRetention} deletes the rows after {@code fleet.outbox.keep-sent}. */
+    private void markSent(List<OutboxEvent> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        Object[] ids = rows.stream().map(r -> r.id).toArray();
+        em.unwrap(Session.class).doWork(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "update outbox set sent_at = ? where id = any (?)")) {
+                update.setTimestamp(1, now);
+                update.setArray(2, connection.createArrayOf("bigint", ids));
+                update.executeUpdate();
+            }
         });
     }
 
@@ -116,9 +142,14 @@ public class OutboxRelay {
                 .getResultList());
     }
 
-    private static ProducerRecord<String, byte[]> toRecord(OutboxEvent row) throws Exception {
-        Map<String, String> headers = Json.MAPPER.readValue(row.headers, new TypeReference<Map<String, String>>() {
-        });
+    private static ProducerRecord<String, byte[]> toRecord(OutboxEvent row) {
+        Map<String, String> headers;
+        try {
+            headers = Json.MAPPER.readValue(row.headers, new TypeReference<Map<String, String>>() {
+            });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("outbox row " + row.id + " has unreadable headers", e);
+        }
         RecordHeaders kafkaHeaders = new RecordHeaders();
         headers.forEach((k, v) -> kafkaHeaders.add(k, v.getBytes(StandardCharsets.UTF_8)));
         return new ProducerRecord<>(row.topic, null, row.key, row.payload, kafkaHeaders);

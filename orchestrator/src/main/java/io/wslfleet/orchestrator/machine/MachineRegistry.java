@@ -43,6 +43,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps the machine registry from agent events, believing an event only from an admitted machine, signed by its
@@ -151,7 +152,7 @@ public class MachineRegistry {
         } catch (IllegalArgumentException e) {
             return refuse(RejectReason.UNAUTHENTICATED, "publicKey is not an Ed25519 public key: " + e.getMessage());
         }
-        PublicKey presented = Ed25519.publicKey(registered.publicKey());
+        PublicKey presented = parsedKey(registered.publicKey());
         RecordSignatures.Verification verification = RecordSignatures.verify(record,
                 id -> id.equals(keyId) ? Optional.of(presented) : Optional.empty());
         if (verification instanceof RecordSignatures.Verification.Refused refused) {
@@ -225,11 +226,11 @@ public class MachineRegistry {
         }
     }
 
-    private static Optional<Refusal> verifyWithEnrolledKey(Machine machine, ConsumerRecord<String, byte[]> record) {
+    private Optional<Refusal> verifyWithEnrolledKey(Machine machine, ConsumerRecord<String, byte[]> record) {
         if (machine.publicKey == null) {
             return refuse(RejectReason.UNAUTHENTICATED, machine.id + " has no enrolled key");
         }
-        PublicKey enrolled = Ed25519.publicKey(machine.publicKey);
+        PublicKey enrolled = parsedKey(machine.publicKey);
         RecordSignatures.Verification verification = RecordSignatures.verify(record,
                 id -> id.equals(machine.keyId) ? Optional.of(enrolled) : Optional.empty());
         if (verification instanceof RecordSignatures.Verification.Refused refused) {
@@ -238,6 +239,21 @@ public class MachineRegistry {
         }
         return Optional.empty();
     }
+
+    /**
+     * The enrolled key parsed from its text, once per key rather than once per event (parsing costs about a tenth of
+     * a verification). Keyed by the text, so a re-keyed machine's new key is parsed anew; cleared when it holds more
+     * than {@value #PARSED_KEYS} keys, which bounds it at a few tens of megabytes.
+     */
+    private PublicKey parsedKey(String base64) {
+        if (parsedKeys.size() >= PARSED_KEYS) {
+            parsedKeys.clear();
+        }
+        return parsedKeys.computeIfAbsent(base64, Ed25519::publicKey);
+    }
+
+    static final int PARSED_KEYS = 200_000;
+    private final Map<String, PublicKey> parsedKeys = new ConcurrentHashMap<>();
 
     private static String commandIdOf(AgentEvent data) {
         if (data instanceof CommandProgress p) {

@@ -55,6 +55,8 @@ public class RolloutEngine implements MachineCommands {
     FleetConfig config;
     @Inject
     RolloutTimeline timeline;
+    @Inject
+    DeploymentBatches batches;
 
     // ---- what agents report ------------------------------------------------------------------------------------
 
@@ -226,23 +228,27 @@ public class RolloutEngine implements MachineCommands {
                         RolloutState.ROLLING_BACK))
                 .getResultList());
         for (Long id : active) {
-            QuarkusTransaction.requiringNew().run(() -> {
-                @SuppressWarnings("unchecked")
-                List<Rollout> locked = em.createNativeQuery(
-                                "select * from rollout where id = :id for update skip locked", Rollout.class)
-                        .setParameter("id", id).getResultList();
-                if (!locked.isEmpty()) {
-                    advance(locked.get(0));
-                }
-            });
+            boolean more;
+            do {
+                more = QuarkusTransaction.requiringNew().call(() -> {
+                    @SuppressWarnings("unchecked")
+                    List<Rollout> locked = em.createNativeQuery(
+                                    "select * from rollout where id = :id for update skip locked", Rollout.class)
+                            .setParameter("id", id).getResultList();
+                    return !locked.isEmpty() && advance(locked.get(0));
+                });
+            } while (more); // a full dispatch batch went out: the next goes in a transaction of its own at once
         }
     }
 
-    void advance(Rollout rollout) {
+    /** One step of the rollout; returns whether it dispatched a full batch, so that more may be pending. */
+    boolean advance(Rollout rollout) {
         Instant now = clock.instant();
         timeOutSilentMachines(rollout, now);
         switch (rollout.state) {
-            case RUNNING -> advanceRunning(rollout, now);
+            case RUNNING -> {
+                return advanceRunning(rollout, now);
+            }
             case ROLLING_BACK -> {
                 long open = Deployment.count("rolloutId = ?1 and state = ?2", rollout.id,
                         DeploymentState.ROLLING_BACK);
@@ -256,6 +262,7 @@ public class RolloutEngine implements MachineCommands {
                 // PAUSED: in-flight deployments still report and time out, nothing new is dispatched
             }
         }
+        return false;
     }
 
     private void timeOutSilentMachines(Rollout rollout, Instant now) {
@@ -275,7 +282,7 @@ public class RolloutEngine implements MachineCommands {
         }
     }
 
-    private void advanceRunning(Rollout rollout, Instant now) {
+    private boolean advanceRunning(Rollout rollout, Instant now) {
         admitJoiners(rollout, now);
         RolloutPlan plan = plan(rollout);
         int waves = waveCount(rollout);
@@ -300,23 +307,24 @@ public class RolloutEngine implements MachineCommands {
                 rollout.soakUntil = null;
                 rollout.waveStartedAt = now;
                 timeline.record(rollout, "system", "WAVE_STARTED", "wave " + rollout.currentWave);
-                dispatch(rollout, now);
+                return dispatch(rollout, now);
             }
         } else {
-            dispatch(rollout, now);
+            return dispatch(rollout, now);
         }
+        return false;
     }
 
     /**
      * Commands the pending machines of the current wave: once the wave is approved (when the rollout requires
-     * approvals), inside the maintenance window (when it has one), and no more at once than the download cap.
+     * approvals), inside the maintenance window (when it has one), and no more at once than the download cap. The
+     * deployments are read and changed as sets ({@link DeploymentBatches}) and the commands written to the outbox in
+     * one statement. Returns whether a full {@code fleet.rollout.dispatch-batch} went out (more may be pending).
      */
-    private void dispatch(Rollout rollout, Instant now) {
-        List<Deployment> pending = Deployment.find("rolloutId = ?1 and wave = ?2 and state = ?3 order by id",
-                rollout.id, rollout.currentWave, DeploymentState.PENDING)
-                .range(0, config.rollout().dispatchBatch() - 1).list();
-        if (pending.isEmpty()) {
-            return;
+    private boolean dispatch(Rollout rollout, Instant now) {
+        int available = batches.countPending(rollout.id, rollout.currentWave, config.rollout().dispatchBatch());
+        if (available == 0) {
+            return false;
         }
         MaintenanceWindow window = rollout.maintenanceWindow == null ? null
                 : RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
@@ -324,56 +332,51 @@ public class RolloutEngine implements MachineCommands {
                 rollout.id, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
                         DeploymentState.INSTALLING));
         DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout, window),
-                pending.size(), busy, now);
+                available, busy, now);
         if (decision instanceof DispatchRules.WaitForApproval) {
             waitFor(rollout, "APPROVAL", "wave " + rollout.currentWave + " waits for an operator's approval");
-            return;
+            return false;
         }
         if (decision instanceof DispatchRules.WaitForWindow closed) {
             waitFor(rollout, "MAINTENANCE_WINDOW", "outside the maintenance window; it opens next at "
                     + closed.opensAt().map(Instant::toString).orElse("never within a year"));
-            return;
+            return false;
         }
         if (rollout.waitingFor != null) {
             timeline.record(rollout, "system", "DISPATCHING", "no longer waiting for " + rollout.waitingFor);
             rollout.waitingFor = null;
         }
-        pending = pending.subList(0, ((DispatchRules.Dispatch) decision).machines());
+        int machines = ((DispatchRules.Dispatch) decision).machines();
+        if (machines == 0) {
+            return false;
+        }
+        List<DeploymentBatches.Pending> pending = batches.pending(rollout.id, rollout.currentWave, machines);
         Release release = Release.findById(rollout.releaseId);
         ReleaseRef ref = new ReleaseRef(release.id, release.version, release.downloadUrl, release.sha256,
                 release.sizeBytes, release.manifest, release.signature, release.keyId, release.systemPath);
         Instant deadline = now.plusSeconds(rollout.deadlineSeconds);
-        Map<String, Machine> machines = new HashMap<>();
-        for (Machine m : Machine.byIds(pending.stream().map(d -> d.machineId).toList(), LockModeType.NONE)) {
-            machines.put(m.id, m);
-        }
+        List<Long> alreadyCurrent = new ArrayList<>();
+        List<DeploymentBatches.Commanded> commanded = new ArrayList<>(pending.size());
         List<AgentCommand> commands = new ArrayList<>(pending.size());
-        for (Deployment d : pending) {
-            Machine machine = machines.get(d.machineId);
-            if (machine != null && release.systemPath.equals(machine.currentSystemPath)
-                    && HealthState.HEALTHY.wire().equals(machine.healthState)) {
-                d.state = DeploymentState.SUCCEEDED;
-                d.reason = "ALREADY_CURRENT";
-                d.reportedSystemPath = machine.currentSystemPath;
-                d.finishedAt = now;
-                d.updatedAt = now;
+        for (DeploymentBatches.Pending d : pending) {
+            if (release.systemPath.equals(d.currentSystemPath())
+                    && HealthState.HEALTHY.wire().equals(d.healthState())) {
+                alreadyCurrent.add(d.id());
                 continue;
             }
-            d.commandId = UUID.randomUUID().toString();
-            d.previousGeneration = machine == null ? null : machine.currentGeneration;
-            d.previousSystemPath = machine == null ? null : machine.currentSystemPath;
-            boolean hasDistro = machine != null && machine.currentSystemPath != null
-                    && !HealthState.ABSENT.wire().equals(machine.healthState);
+            String commandId = UUID.randomUUID().toString();
+            commanded.add(new DeploymentBatches.Commanded(d.id(), commandId, d.currentGeneration(),
+                    d.currentSystemPath()));
+            boolean hasDistro = d.currentSystemPath() != null && !HealthState.ABSENT.wire().equals(d.healthState());
             commands.add(hasDistro
-                    ? new UpgradeCommand(d.commandId, d.machineId, DISTRO, ref, rollout.upgradeMode,
+                    ? new UpgradeCommand(commandId, d.machineId(), DISTRO, ref, rollout.upgradeMode,
                     rollout.backupFirst, deadline)
-                    : new InstallCommand(d.commandId, d.machineId, DISTRO, ref, deadline));
-            d.state = DeploymentState.COMMANDED;
-            d.commandedAt = now;
-            d.deadlineAt = deadline;
-            d.updatedAt = now;
+                    : new InstallCommand(commandId, d.machineId(), DISTRO, ref, deadline));
         }
+        batches.succeedAlreadyCurrent(alreadyCurrent, release.systemPath, now);
+        batches.command(commanded, now, deadline);
         outbox.enqueueAll(commands);
+        return machines == config.rollout().dispatchBatch();
     }
 
     private void waitFor(Rollout rollout, String what, String detail) {

@@ -11,12 +11,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import org.hibernate.Session;
 import jakarta.transaction.Transactional;
 import jakarta.validation.Validator;
 
 import java.time.Clock;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
@@ -36,6 +34,8 @@ public class RolloutService {
     FleetConfig config;
     @Inject
     RolloutEngine engine;
+    @Inject
+    DeploymentBatches batches;
     @Inject
     RolloutTimeline timeline;
     @Inject
@@ -171,7 +171,7 @@ public class RolloutService {
         }
         List<Integer> sizes = RolloutEngine.plan(r).sizes(targets.size());
         Instant now = clock.instant();
-        insertDeployments(r.id, targets, sizes, now);
+        batches.insertPending(r.id, targets, sizes, now);
         r.state = RolloutState.RUNNING;
         r.startedAt = now;
         r.waveStartedAt = now;
@@ -179,31 +179,6 @@ public class RolloutService {
         timeline.record(r, actor, "STARTED", targets.size() + " machines in " + sizes.size() + " waves " + sizes);
         engine.advance(r);
         return r;
-    }
-
-    /** Every machine's deployment, wave by wave, as JDBC batches: a rollout of 100,000 is a hundred round trips. */
-    private void insertDeployments(long rolloutId, List<String> targets, List<Integer> sizes, Instant now) {
-        Timestamp at = Timestamp.from(now);
-        em.unwrap(Session.class).doWork(connection -> {
-            try (var insert = connection.prepareStatement("insert into deployment "
-                    + "(rollout_id, machine_id, wave, state, updated_at) values (?, ?, ?, ?, ?)")) {
-                int index = 0;
-                for (int wave = 0; wave < sizes.size(); wave++) {
-                    for (int i = 0; i < sizes.get(wave); i++) {
-                        insert.setLong(1, rolloutId);
-                        insert.setString(2, targets.get(index++));
-                        insert.setInt(3, wave);
-                        insert.setString(4, DeploymentState.PENDING.name());
-                        insert.setTimestamp(5, at);
-                        insert.addBatch();
-                        if (index % 1000 == 0) {
-                            insert.executeBatch();
-                        }
-                    }
-                }
-                insert.executeBatch();
-            }
-        });
     }
 
     @Transactional

@@ -38,10 +38,12 @@ final class BenchOrchestrator implements AutoCloseable {
     final FleetInfra infra;
     final ChildProcess process;
     final int port;
+    private final boolean ownsInfra;
 
-    private BenchOrchestrator(Path root, FleetInfra infra, ChildProcess process, int port) {
+    private BenchOrchestrator(Path root, FleetInfra infra, boolean ownsInfra, ChildProcess process, int port) {
         this.root = root;
         this.infra = infra;
+        this.ownsInfra = ownsInfra;
         this.process = process;
         this.port = port;
     }
@@ -56,9 +58,26 @@ final class BenchOrchestrator implements AutoCloseable {
     }
 
     static BenchOrchestrator start(String name, String heap, int basePort) throws Exception {
-        Path root = projectRoot();
+        return start(name, heap, basePort, false);
+    }
+
+    /** On a broker and database of its own; {@code durable}: PostgreSQL with fsync and synchronous commit on. */
+    static BenchOrchestrator start(String name, String heap, int basePort, boolean durable) throws Exception {
         Path work = Files.createTempDirectory(name + "-");
-        FleetInfra infra = FleetInfra.create(work.resolve("infra"), System.getenv());
+        Map<String, String> infraEnv = new LinkedHashMap<>(System.getenv());
+        infraEnv.put(FleetInfra.DURABLE_DATABASE, String.valueOf(durable));
+        FleetInfra infra = FleetInfra.create(work.resolve("infra"), infraEnv);
+        return launch(work, infra, true, heap, basePort);
+    }
+
+    /** A second instance on this one's broker and database (the same consumer group), with a port of its own. */
+    BenchOrchestrator another(String name, String heap, int basePort) throws Exception {
+        return launch(Files.createTempDirectory(name + "-"), infra, false, heap, basePort);
+    }
+
+    private static BenchOrchestrator launch(Path work, FleetInfra infra, boolean ownsInfra, String heap, int basePort)
+            throws Exception {
+        Path root = projectRoot();
         Map<String, String> env = new LinkedHashMap<>(infra.environment());
         int port = basePort + (int) (ProcessHandle.current().pid() % 1000);
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
@@ -70,7 +89,7 @@ final class BenchOrchestrator implements AutoCloseable {
         ChildProcess process = ChildProcess.jar("orchestrator", List.of(heap),
                 root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar"), List.of(), env,
                 work.resolve("orchestrator.log"));
-        BenchOrchestrator started = new BenchOrchestrator(root, infra, process, port);
+        BenchOrchestrator started = new BenchOrchestrator(root, infra, ownsInfra, process, port);
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         while (started.api().status("q/health/ready") != 200) {
             if (!process.isAlive() || System.nanoTime() > deadline) {
@@ -112,6 +131,8 @@ final class BenchOrchestrator implements AutoCloseable {
     @Override
     public void close() {
         process.close();
-        infra.close();
+        if (ownsInfra) {
+            infra.close();
+        }
     }
 }
