@@ -13,7 +13,6 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import io.wslfleet.orchestrator.support.Chromium;
@@ -28,9 +27,6 @@ import io.wslfleet.protocol.events.BuildProgress;
 import io.wslfleet.protocol.events.BuildRequested;
 import io.wslfleet.protocol.events.ReleasePublished;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
@@ -38,7 +34,6 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
-import java.net.URL;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -51,37 +46,12 @@ import java.util.Map;
  */
 @QuarkusTest
 @QuarkusTestResource(FleetInfraResource.class)
-class BrowserFormsTest {
+class BrowserFormsTest extends BrowserTestBase {
     private static final Duration WAIT = Duration.ofSeconds(30);
 
-    @TestHTTPResource("/")
-    URL base;
-
-    private static SimulatedFleet fleet;
-    private static Chromium chromium;
-
-    @BeforeAll
-    static void start() {
-        Assumptions.assumeTrue(Chromium.available(), Chromium.MISSING);
-        fleet = new SimulatedFleet();
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        if (chromium != null) {
-            chromium.close();
-        }
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
     private WebDriver browser(String user, String password, String path) throws Exception {
-        if (chromium == null) {
-            chromium = new Chromium(base);
-        }
-        WebDriver driver = chromium.signIn(user, password);
-        chromium.open(driver, path);
+        WebDriver driver = browser(user, password);
+        open(driver, path);
         return driver;
     }
 

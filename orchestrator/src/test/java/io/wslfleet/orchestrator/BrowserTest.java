@@ -11,7 +11,6 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.specification.RequestSpecification;
@@ -20,15 +19,11 @@ import io.wslfleet.orchestrator.support.FleetInfraResource;
 import io.wslfleet.orchestrator.support.Fixtures;
 import io.wslfleet.orchestrator.support.SimulatedFleet;
 import io.wslfleet.protocol.events.ReleasePublished;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 
-import java.net.URL;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -43,39 +38,7 @@ import java.util.Set;
  */
 @QuarkusTest
 @QuarkusTestResource(FleetInfraResource.class)
-class BrowserTest {
-    @TestHTTPResource("/")
-    URL base;
-
-    private static SimulatedFleet fleet;
-    private static Chromium chromium;
-
-    @BeforeAll
-    static void start() {
-        Assumptions.assumeTrue(Chromium.available(), Chromium.MISSING);
-        fleet = new SimulatedFleet();
-    }
-
-    @AfterAll
-    static void stop() throws InterruptedException {
-        if (chromium != null) {
-            chromium.close();
-        }
-        if (fleet != null) {
-            fleet.close();
-        }
-    }
-
-    private WebDriver browser(String user, String password) throws Exception {
-        if (chromium == null) {
-            chromium = new Chromium(base);
-        }
-        return chromium.signIn(user, password);
-    }
-
-    private void open(WebDriver driver, String path) {
-        chromium.open(driver, path);
-    }
+class BrowserTest extends BrowserTestBase {
 
     private static RequestSpecification operatorApi() {
         return given().auth().preemptive().basic("operator", FleetInfraResource.OPERATOR_PASSWORD);

@@ -1,11 +1,9 @@
 package io.wslfleet.orchestrator.dashboard;
 
 import io.wslfleet.orchestrator.security.FleetRoles;
-import io.quarkus.qute.Location;
-import io.quarkus.qute.Template;
+import io.quarkus.qute.CheckedTemplate;
 import io.quarkus.qute.TemplateInstance;
 import io.quarkus.security.identity.SecurityIdentity;
-import io.wslfleet.orchestrator.security.FleetUsers;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -21,15 +19,15 @@ import jakarta.ws.rs.core.MediaType;
 @Produces(MediaType.TEXT_HTML)
 public class DashboardFormsResource {
 
-    @Inject
-    @Location("dashboard/rollout-new.html")
-    Template rolloutForm;
-    @Inject
-    @Location("dashboard/builds.html")
-    Template builds;
-    @Inject
-    @Location("dashboard/enrolment.html")
-    Template enrolment;
+    /** Type-safe: a template that names a value its method does not pass fails the build. */
+    @CheckedTemplate(basePath = "dashboard", defaultName = CheckedTemplate.HYPHENATED_ELEMENT_NAME)
+    static class Templates {
+        static native TemplateInstance rolloutNew(boolean canOperate);
+
+        static native TemplateInstance builds(boolean canOperate);
+
+        static native TemplateInstance enrolment(boolean canOperate, boolean isAdmin);
+    }
 
     @Inject
     SecurityIdentity identity;
@@ -37,25 +35,28 @@ public class DashboardFormsResource {
     @GET
     @Path("ui/rollouts/new")
     public TemplateInstance newRollout() {
-        return page(rolloutForm, "new-rollout");
+        return page(Templates.rolloutNew(canOperate()), "new-rollout");
     }
 
     @GET
     @Path("ui/builds")
     public TemplateInstance builds() {
-        return page(builds, "builds");
+        return page(Templates.builds(canOperate()), "builds");
     }
 
     @GET
     @Path("ui/enrolment")
     public TemplateInstance enrolment() {
-        return page(enrolment, "enrolment");
+        return page(Templates.enrolment(canOperate(), identity.hasRole(FleetRoles.ADMIN)), "enrolment");
     }
 
-    private TemplateInstance page(Template template, String section) {
-        return template.data("section", section)
-                .data("user", identity.getPrincipal().getName())
-                .data("canOperate", identity.hasRole(FleetRoles.OPERATOR))
-                .data("isAdmin", identity.hasRole(FleetRoles.ADMIN));
+    private boolean canOperate() {
+        return identity.hasRole(FleetRoles.OPERATOR);
+    }
+
+    /** What base.html reads of every page (as DashboardResource's pages give it). */
+    private TemplateInstance page(TemplateInstance page, String section) {
+        return page.data("section", section).data("user", identity.getPrincipal().getName())
+                .data("canOperate", canOperate());
     }
 }
