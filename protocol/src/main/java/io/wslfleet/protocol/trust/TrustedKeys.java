@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -27,7 +28,7 @@ public final class TrustedKeys {
 
     public TrustedKeys(Map<String, PublicKey> keys) {
         keys.keySet().forEach(TrustedKeys::checkKeyId);
-        this.keys = Map.copyOf(keys);
+        this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys)); // in the configured order: Map.copyOf has none
     }
 
     public static TrustedKeys none() {
