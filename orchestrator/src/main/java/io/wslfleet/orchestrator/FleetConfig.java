@@ -31,6 +31,14 @@ public interface FleetConfig {
 
     Security security();
 
+    /**
+     * How old the dashboard's fleet counts (by health, release, WSL version; the filters' choices) may be: they are
+     * counted in one pass over the machine table, which at a million machines takes a few hundred milliseconds, so
+     * pages within this age share one count. {@code 0s}: counted for every page.
+     */
+    @WithDefault("PT5S")
+    Duration statisticsMaxAge();
+
     /** Health reports older than this are deleted (the machine keeps its latest state). */
     @WithDefault("P30D")
     Duration healthRetention();

@@ -4,18 +4,25 @@ import io.wslfleet.orchestrator.FleetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.Query;
 
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
-/** The fleet counted: by health (offline when silent too long), by release and generation, by WSL version, by ring. */
+/**
+ * The fleet counted: by health (offline when silent too long), by release and generation, by WSL version; and the
+ * rings, WSL versions and releases machines have, for the machine list's filters. All of it comes from one pass over
+ * the machine table ({@link Snapshot}), shared by the pages of the next {@code fleet.statistics-max-age}: at a million
+ * machines a pass takes a few hundred milliseconds, too long to repeat for every page and every part of a page.
+ */
 @ApplicationScoped
 public class FleetStatistics {
     /** Machines still in the fleet: decommissioned ones are kept for their history only. */
     private static final String IN_FLEET = " from machine where enrolment <> 'DECOMMISSIONED' ";
+    /** At most this many distinct values are kept per filter. */
+    static final int CHOICES = 100;
 
     @Inject
     EntityManager em;
@@ -24,39 +31,111 @@ public class FleetStatistics {
     @Inject
     FleetConfig config;
 
+    private volatile Snapshot last;
+
     public record Count(String key, long count) {
+    }
+
+    /** The counts of one pass, most first, and when they were taken. */
+    public record Snapshot(List<Count> byHealth, List<Count> byReleaseAndGeneration, List<Count> byWslVersion,
+                           List<String> rings, List<String> wslVersions, List<String> releases, Instant takenAt) {
     }
 
     /** Machines by health, {@code offline} for those not heard from within {@code fleet.offline-after}; most first. */
     public List<Count> byHealth() {
-        Instant offlineBefore = clock.instant().minus(config.offlineAfter());
-        return counts(em.createNativeQuery("select case when last_seen_at < ?1 then 'offline' else health_state end, "
-                + "count(*)" + IN_FLEET + "group by 1 order by 2 desc").setParameter(1, offlineBefore));
+        return snapshot().byHealth();
     }
 
     /** The {@code limit} most common release and generation pairs. */
     public List<Count> byReleaseAndGeneration(int limit) {
-        return counts(em.createNativeQuery("select coalesce(current_release_id, '(none)') || ' · gen ' "
-                + "|| coalesce(current_generation::text, '-'), count(*)" + IN_FLEET + "group by 1 order by 2 desc")
-                .setMaxResults(limit));
+        return first(snapshot().byReleaseAndGeneration(), limit);
     }
 
     public List<Count> byWslVersion(int limit) {
-        return counts(em.createNativeQuery("select coalesce(wsl_version, 'unknown'), count(*)" + IN_FLEET
-                + "group by 1 order by 2 desc").setMaxResults(limit));
+        return first(snapshot().byWslVersion(), limit);
     }
 
     /** The values a machine list can be filtered by: the rings, WSL versions and releases machines have. */
     public List<String> rings() {
-        return distinct("ring");
+        return snapshot().rings();
     }
 
     public List<String> wslVersions() {
-        return distinct("wsl_version");
+        return snapshot().wslVersions();
     }
 
     public List<String> releases() {
-        return distinct("current_release_id");
+        return snapshot().releases();
+    }
+
+    /** The last pass if it is younger than {@code fleet.statistics-max-age}, else a new one. */
+    public Snapshot snapshot() {
+        Instant now = clock.instant();
+        Snapshot known = last;
+        if (known != null && now.isBefore(known.takenAt().plus(config.statisticsMaxAge()))) {
+            return known;
+        }
+        Snapshot taken = count(now);
+        last = taken;
+        return taken;
+    }
+
+    /**
+     * One scan of the machine table with a grouping set per figure: (health), (release and generation), (WSL
+     * version), (ring), (release).
+     */
+    private Snapshot count(Instant now) {
+        List<?> rows = em.createNativeQuery("select grouping(h, rg, w, ring, current_release_id), h, rg, w, ring, "
+                + "current_release_id, count(*) from (select case when last_seen_at < ?1 then 'offline' else "
+                + "health_state end as h, coalesce(current_release_id, '(none)') || ' · gen ' || "
+                + "coalesce(current_generation::text, '-') as rg, wsl_version as w, ring, "
+                + "current_release_id" + IN_FLEET + ") m group by grouping sets ((h), (rg), (w), (ring), "
+                + "(current_release_id))").setParameter(1, now.minus(config.offlineAfter())).getResultList();
+        List<Count> health = new ArrayList<>();
+        List<Count> releaseAndGeneration = new ArrayList<>();
+        List<Count> wsl = new ArrayList<>();
+        List<String> rings = new ArrayList<>();
+        List<String> wslVersions = new ArrayList<>();
+        List<String> releases = new ArrayList<>();
+        for (Object o : rows) {
+            Object[] row = (Object[]) o;
+            long n = ((Number) row[6]).longValue();
+            switch (((Number) row[0]).intValue()) { // the grouping bits: 1 for each column not grouped by, h first
+                case 0b01111 -> health.add(new Count(String.valueOf(row[1]), n));
+                case 0b10111 -> releaseAndGeneration.add(new Count(String.valueOf(row[2]), n));
+                case 0b11011 -> {
+                    wsl.add(new Count(row[3] == null ? "unknown" : (String) row[3], n));
+                    if (row[3] != null) {
+                        wslVersions.add((String) row[3]);
+                    }
+                }
+                case 0b11101 -> {
+                    if (row[4] != null) {
+                        rings.add((String) row[4]);
+                    }
+                }
+                case 0b11110 -> {
+                    if (row[5] != null) {
+                        releases.add((String) row[5]);
+                    }
+                }
+                default -> throw new IllegalStateException("unexpected grouping " + row[0]);
+            }
+        }
+        Comparator<Count> most = Comparator.comparingLong(Count::count).reversed().thenComparing(Count::key);
+        health.sort(most);
+        releaseAndGeneration.sort(most);
+        wsl.sort(most);
+        return new Snapshot(List.copyOf(health), List.copyOf(releaseAndGeneration), List.copyOf(wsl),
+                choices(rings), choices(wslVersions), choices(releases), now);
+    }
+
+    private static List<String> choices(List<String> values) {
+        return values.stream().sorted().limit(CHOICES).toList();
+    }
+
+    private static List<Count> first(List<Count> counts, int limit) {
+        return counts.size() <= limit ? counts : counts.subList(0, limit);
     }
 
     /**
@@ -72,23 +151,5 @@ public class FleetStatistics {
                        (select count(*) || ':' || coalesce(max(updated_at)::text, '') from build)
                 """).getSingleResult();
         return row[0] + "|" + row[1] + "|" + row[2] + "|" + row[3] + "|" + row[4];
-    }
-
-    private List<String> distinct(String column) {
-        List<String> values = new ArrayList<>();
-        for (Object v : em.createNativeQuery("select distinct " + column + IN_FLEET + "and " + column
-                + " is not null order by 1").setMaxResults(100).getResultList()) {
-            values.add((String) v);
-        }
-        return values;
-    }
-
-    private static List<Count> counts(Query query) {
-        List<Count> out = new ArrayList<>();
-        for (Object o : query.getResultList()) {
-            Object[] row = (Object[]) o;
-            out.add(new Count(String.valueOf(row[0]), ((Number) row[1]).longValue()));
-        }
-        return out;
     }
 }

@@ -51,11 +51,22 @@ class CommandPartitionsGuardTest {
         String topic = "guard-" + UUID.randomUUID();
         admin.createTopics(List.of(new NewTopic(topic, 4, (short) 1))).all().get();
         admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(6))).all().get();
+        awaitPartitions(topic, 6); // the broker's metadata shows the new count a moment after the call returns
 
         assertThatThrownBy(() -> CommandPartitionsGuard.check(admin, topic, 4))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining(topic + " has 6 partitions, the orchestrator is configured for 4")
                 .hasMessageContaining("FLEET_COMMANDS_PARTITIONS");
+    }
+
+    private void awaitPartitions(String topic, int count) throws Exception {
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size() != count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(topic + " never showed " + count + " partitions");
+            }
+            Thread.sleep(50);
+        }
     }
 
     @Test

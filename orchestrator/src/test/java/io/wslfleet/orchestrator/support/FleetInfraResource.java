@@ -20,6 +20,7 @@ public class FleetInfraResource implements QuarkusTestResourceLifecycleManager {
         Map<String, String> config = new HashMap<>(FleetInfra.shared().quarkusConfig());
         config.put("fleet.outbox.relay-every", "1s");
         config.put("fleet.rollout.tick-every", "1s");
+        config.put("fleet.statistics-max-age", "0s"); // the tests read counts right after they change them
         config.put("fleet.security.admin-password", ADMIN_PASSWORD);
         config.put("fleet.security.operator-password", OPERATOR_PASSWORD);
         config.put("fleet.security.viewer-password", VIEWER_PASSWORD);

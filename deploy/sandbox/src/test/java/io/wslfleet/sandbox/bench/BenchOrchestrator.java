@@ -86,7 +86,12 @@ final class BenchOrchestrator implements AutoCloseable {
         env.put("FLEET_TRUST_ARTIFACT_BASE_URLS", ARTIFACT_BASE_URL);
         env.put("FLEET_ORCHESTRATOR_KEY_FILE", writeCommandKeyFile(work.resolve("secrets/orchestrator.keys")).toString());
         env.put("QUARKUS_LOG_LEVEL", "WARN");
-        ChildProcess process = ChildProcess.jar("orchestrator", List.of(heap),
+        List<String> jvm = new java.util.ArrayList<>(List.of(heap));
+        String extra = System.getProperty("bench.jvm", ""); // e.g. a flight recording: -XX:StartFlightRecording=...
+        if (!extra.isBlank()) {
+            jvm.addAll(List.of(extra.trim().replace("{name}", work.getFileName().toString()).split("\\s+")));
+        }
+        ChildProcess process = ChildProcess.jar("orchestrator", jvm,
                 root.resolve("orchestrator/target/quarkus-app/quarkus-run.jar"), List.of(), env,
                 work.resolve("orchestrator.log"));
         BenchOrchestrator started = new BenchOrchestrator(root, infra, ownsInfra, process, port);
