@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.hibernate.FlushMode;
 import org.hibernate.Session;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
@@ -131,9 +132,19 @@ public class EventConsumers {
         }
     }
 
+    /**
+     * A share of a poll in one transaction. Its queries do not flush first: an automatic flush would check every
+     * entity of the batch for changes before each of the few queries an event makes (a cost that grows with the square
+     * of the batch), and none of those queries reads what the batch itself changes — machines and deployments are
+     * read through the persistence context, which holds the batch's changes, and locked once per transaction. The
+     * batch is flushed once, at its commit.
+     */
     private void consumeAgentEvents(List<ConsumerRecord<String, byte[]>> records) {
         consumeBatch(records,
-                events -> machines.lockAll(events.stream().map(e -> ((AgentEvent) e.data()).agentId()).toList()),
+                events -> {
+                    em.unwrap(Session.class).setHibernateFlushMode(FlushMode.COMMIT);
+                    machines.lockAll(events.stream().map(e -> ((AgentEvent) e.data()).agentId()).toList());
+                },
                 valid -> machines.apply(castAgent(valid.event()), valid.record()));
     }
 

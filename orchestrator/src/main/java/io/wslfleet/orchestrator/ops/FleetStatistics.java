@@ -5,20 +5,30 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.PreDestroy;
+import org.jboss.logging.Logger;
+
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The fleet counted: by health (offline when silent too long), by release and generation, by WSL version; and the
  * rings, WSL versions and releases machines have, for the machine list's filters. All of it comes from one pass over
- * the machine table ({@link Snapshot}), shared by the pages of the next {@code fleet.statistics-max-age}: at a million
- * machines a pass takes a few hundred milliseconds, too long to repeat for every page and every part of a page.
+ * the machine table ({@link Snapshot}), shared by the pages of the next {@code fleet.statistics-max-age} and renewed
+ * in the background while pages keep asking: at a million machines a pass takes about a second, too long to repeat
+ * for every page, or to make a page wait for.
  */
 @ApplicationScoped
 public class FleetStatistics {
+    private static final Logger LOG = Logger.getLogger(FleetStatistics.class);
     /** Machines still in the fleet: decommissioned ones are kept for their history only. */
     private static final String IN_FLEET = " from machine where enrolment <> 'DECOMMISSIONED' ";
     /** At most this many distinct values are kept per filter. */
@@ -68,16 +78,53 @@ public class FleetStatistics {
         return snapshot().releases();
     }
 
-    /** The last pass if it is younger than {@code fleet.statistics-max-age}, else a new one. */
+    /**
+     * The last pass if it is younger than {@code fleet.statistics-max-age}; if it is older, but by less than
+     * {@value #STALE_FACTOR} times that, still the last pass, while a new one is taken in the background (one at a
+     * time), so that no page waits for a pass while the dashboard is in use; else a new pass, waited for.
+     */
     public Snapshot snapshot() {
         Instant now = clock.instant();
         Snapshot known = last;
-        if (known != null && now.isBefore(known.takenAt().plus(config.statisticsMaxAge()))) {
+        Duration maxAge = config.statisticsMaxAge();
+        if (known != null && now.isBefore(known.takenAt().plus(maxAge))) {
+            return known;
+        }
+        if (known != null && now.isBefore(known.takenAt().plus(maxAge.multipliedBy(STALE_FACTOR)))) {
+            refreshInBackground();
             return known;
         }
         Snapshot taken = count(now);
         last = taken;
         return taken;
+    }
+
+    static final int STALE_FACTOR = 6;
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final ExecutorService refresher = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "fleet-statistics");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    private void refreshInBackground() {
+        if (!refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        refresher.execute(() -> {
+            try {
+                last = QuarkusTransaction.requiringNew().call(() -> count(clock.instant()));
+            } catch (RuntimeException e) {
+                LOG.debugf("fleet counts not refreshed, the next page tries again: %s", e.getMessage());
+            } finally {
+                refreshing.set(false);
+            }
+        });
+    }
+
+    @PreDestroy
+    void stop() {
+        refresher.shutdownNow();
     }
 
     /**

@@ -24,6 +24,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -31,8 +32,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -47,6 +50,8 @@ public class RolloutEngine implements MachineCommands {
 
     @Inject
     EntityManager em;
+    @Inject
+    TransactionSynchronizationRegistry transactions;
     @Inject
     Outbox outbox;
     @Inject
@@ -189,14 +194,38 @@ public class RolloutEngine implements MachineCommands {
     }
 
     /**
-     * Takes the deployment's rollout lock, then reads the deployment again: the tick changes deployments only under
-     * that lock, so what was read before waiting for it may be stale. Locks are taken in the tick's order (rollout,
-     * then its deployments), so a batch of agent events never holds a deployment row while waiting for a rollout.
+     * Takes the deployment's rollout lock, shared, then locks and reads the deployment again: the tick and the
+     * operator's decisions change deployments only under the rollout's exclusive lock, so what was read before waiting
+     * for it may be stale, while agent events of other machines (other deployments) go on side by side under the
+     * shared one. Locks are taken in the tick's order (rollout, then its deployments), so a batch of agent events
+     * never holds a deployment row while waiting for a rollout. Each lock is taken once per transaction: a batch of
+     * a thousand events about one rollout asks for it once, and a deployment this transaction has locked already is
+     * not read again (nobody else can have changed it, and the read would drop this batch's own unflushed changes).
      */
     private Rollout lockRolloutOf(Deployment d) {
-        Rollout rollout = lock(d.rolloutId);
-        em.refresh(d);
+        HeldLocks held = HeldLocks.of(transactions);
+        Rollout rollout = held.rollouts.add(d.rolloutId)
+                ? em.find(Rollout.class, d.rolloutId, LockModeType.PESSIMISTIC_READ)
+                : em.find(Rollout.class, d.rolloutId);
+        if (held.deployments.add(d.id)) {
+            em.refresh(d, LockModeType.PESSIMISTIC_WRITE);
+        }
         return rollout;
+    }
+
+    /** The rollouts (shared) and deployments (exclusive) the current transaction has locked for agent events. */
+    private static final class HeldLocks {
+        final Set<Long> rollouts = new HashSet<>();
+        final Set<Long> deployments = new HashSet<>();
+
+        static HeldLocks of(TransactionSynchronizationRegistry transactions) {
+            HeldLocks held = (HeldLocks) transactions.getResource(HeldLocks.class);
+            if (held == null) {
+                held = new HeldLocks();
+                transactions.putResource(HeldLocks.class, held);
+            }
+            return held;
+        }
     }
 
     private Rollout lock(Long rolloutId) {
