@@ -219,6 +219,7 @@ public final class OrchestratorBenchmark {
     }
 
     private double oneInstanceRate;
+    private double heartbeatRate;
     private long events;
     private double rawRate;
 
@@ -273,16 +274,31 @@ public final class OrchestratorBenchmark {
         }
         long deadBefore = endOffsets(Topics.DEAD_LETTER);
         long t0 = System.nanoTime();
+        // registrations first, then heartbeats: enrolment (a token use under its row lock, an audit row) and a
+        // heartbeat of an admitted machine cost differently, and a fleet in service sends almost only the latter
         try (KafkaProducer<String, byte[]> producer = producer()) {
-            records.forEach(producer::send);
+            records.subList(0, machines).forEach(producer::send);
             producer.flush();
         }
         double produced = seconds(t0);
+        await("every registration ingested (" + commit.label + ")", Duration.ofMinutes(60),
+                () -> count("select count(*) from machine where last_sequence >= 1"), machines, process);
+        double registered = seconds(t0);
+        long h0 = System.nanoTime();
+        try (KafkaProducer<String, byte[]> producer = producer()) {
+            records.subList(machines, records.size()).forEach(producer::send);
+            producer.flush();
+        }
+        produced += seconds(h0);
         if (commit == Commit.DURABLE) {
             figure("producer: all sent and acknowledged", v -> String.format(Locale.ROOT, "%.1f s (%,.0f events/s)",
                     v[0], v[1]), produced, events / produced);
         }
         await("every event ingested (" + commit.label + ")", Duration.ofMinutes(60), this::applied, events, process);
+        double beating = seconds(h0);
+        if (commit == Commit.DURABLE) {
+            heartbeatRate = (records.size() - machines) / beating;
+        }
         double ingested = seconds(t0);
         double rate = events / ingested;
         if (commit == Commit.DURABLE) {
@@ -291,6 +307,11 @@ public final class OrchestratorBenchmark {
         figure("orchestrator: all ingested, **" + commit.label + "** commits (every machine at sequence 2)",
                 v -> String.format(Locale.ROOT, "%.1f s → **%,.0f events/s** (%.0f µs/event)", v[0], v[1], v[2]),
                 ingested, rate, 1e6 / rate);
+        Function<double[], String> part = v -> String.format(Locale.ROOT, "%.1f s → **%,.0f events/s**", v[0], v[1]);
+        figure("· of which " + fmt(machines) + " registrations (" + commit.label + ")", part, registered,
+                machines / registered);
+        figure("· of which " + fmt(records.size() - machines) + " heartbeats of admitted machines (" + commit.label
+                + ")", part, beating, (records.size() - machines) / beating);
         long admitted = orchestrator.api().get("api/v1/machines?size=1&enrolment=ACCEPTED").path("total").asLong();
         if (admitted != machines) {
             throw new IllegalStateException(admitted + " machines admitted, expected " + machines + "\n"
@@ -328,8 +349,9 @@ public final class OrchestratorBenchmark {
                 decodeMicros, 100 * decodeMicros / ingestMicros, ingestMicros);
         figure("decode + verify: cost per event above raw consume, share of the orchestrator's per-event ingest time",
                 share, verifyMicros, 100 * verifyMicros / ingestMicros, ingestMicros);
-        figure("durable ingest rate against raw consume rate (goal ≥ 10 %)",
-                v -> String.format(Locale.ROOT, "**%.1f%%**", v[0]), 100 * ingestRate / raw);
+        figure("durable ingest rate against raw consume rate (goal ≥ 10 %): all events; heartbeats alone",
+                v -> String.format(Locale.ROOT, "**%.1f%%**; **%.1f%%**", v[0], v[1]), 100 * ingestRate / raw,
+                100 * heartbeatRate / raw);
         figure("machines in the registry after ingest", v -> fmt((long) v[0]), count("select count(*) from machine"));
     }
 
