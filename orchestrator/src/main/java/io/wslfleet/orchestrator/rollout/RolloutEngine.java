@@ -13,12 +13,10 @@ import io.wslfleet.orchestrator.release.Release;
 import io.wslfleet.protocol.events.DistroName;
 import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentCommand;
-import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.ReleaseRef;
-import io.wslfleet.protocol.events.RollbackCommand;
 import io.wslfleet.protocol.events.UpgradeCommand;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -30,14 +28,12 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
  * Drives rollouts: dispatches commands wave by wave through the outbox, applies what agents report, times out silent
- * machines, halts on thresholds and rolls back. Every change to a rollout happens under its row lock, taken with
+ * machines and halts on thresholds ({@link RolloutRollback} halts and rolls back). Every change to a rollout happens under its row lock, taken with
  * {@code SKIP LOCKED} by the periodic tick, so instances side by side never decide for the same rollout at once.
  */
 @ApplicationScoped
@@ -57,6 +53,8 @@ public class RolloutEngine implements MachineCommands {
     RolloutTimeline timeline;
     @Inject
     DeploymentBatches batches;
+    @Inject
+    RolloutRollback rollback;
 
     // ---- what agents report ------------------------------------------------------------------------------------
 
@@ -93,13 +91,7 @@ public class RolloutEngine implements MachineCommands {
         Deployment rolledBack = Deployment.find("rollbackCommandId", result.commandId()).firstResult();
         if (rolledBack != null) {
             lockRolloutOf(rolledBack);
-            boolean back = result.outcome() == CommandOutcome.SUCCEEDED;
-            rolledBack.state = back ? DeploymentState.ROLLED_BACK : DeploymentState.ROLLBACK_FAILED;
-            rolledBack.reason = back ? rolledBack.reason : reasonOf(result);
-            rolledBack.message = result.message();
-            rolledBack.reportedSystemPath = result.health() == null ? null : result.health().systemPath();
-            rolledBack.finishedAt = clock.instant();
-            rolledBack.updatedAt = rolledBack.finishedAt;
+            rollback.applyResult(rolledBack, result);
         }
     }
 
@@ -249,15 +241,7 @@ public class RolloutEngine implements MachineCommands {
             case RUNNING -> {
                 return advanceRunning(rollout, now);
             }
-            case ROLLING_BACK -> {
-                long open = Deployment.count("rolloutId = ?1 and state = ?2", rollout.id,
-                        DeploymentState.ROLLING_BACK);
-                if (open == 0) {
-                    rollout.state = RolloutState.ROLLED_BACK;
-                    rollout.finishedAt = now;
-                    timeline.record(rollout, "system", "ROLLED_BACK", "every moved machine is back or reported");
-                }
-            }
+            case ROLLING_BACK -> rollback.finishWhenBack(rollout, now);
             default -> {
                 // PAUSED: in-flight deployments still report and time out, nothing new is dispatched
             }
@@ -290,7 +274,7 @@ public class RolloutEngine implements MachineCommands {
         WaveRules.Verdict verdict = WaveRules.evaluate(wave, counts(rollout, rollout.currentWave), now,
                 rollout.soakUntil);
         if (verdict instanceof WaveRules.Halt halt) {
-            halt(rollout, halt.reason(), now);
+            rollback.halt(rollout, halt.reason(), now);
         } else if (verdict instanceof WaveRules.Soak soak) {
             if (rollout.soakUntil == null) {
                 timeline.record(rollout, "system", "WAVE_SUCCEEDED", "wave " + rollout.currentWave
@@ -410,56 +394,6 @@ public class RolloutEngine implements MachineCommands {
         }
     }
 
-    /** Stops the rollout; with automatic rollback on, commands every machine it moved back. */
-    void halt(Rollout rollout, String reason, Instant now) {
-        rollout.state = RolloutState.HALTED;
-        rollout.haltReason = reason;
-        timeline.record(rollout, "system", "HALTED", reason);
-        cancelPending(rollout, now);
-        if (rollout.autoRollback) {
-            rollBack(rollout, "system", "automatic rollback: " + reason, now);
-        }
-    }
-
-    void cancelPending(Rollout rollout, Instant now) {
-        List<Deployment> pending = Deployment.list("rolloutId = ?1 and state = ?2", rollout.id,
-                DeploymentState.PENDING);
-        for (Deployment d : pending) {
-            d.state = DeploymentState.CANCELLED;
-            d.finishedAt = now;
-            d.updatedAt = now;
-        }
-    }
-
-    /**
-     * Commands back every machine this rollout moved, or may be moving: succeeded and in-flight deployments that had a
-     * previous generation. Failed ones stayed on (or returned to) a working generation by the agent's own guarantee.
-     */
-    void rollBack(Rollout rollout, String actor, String reason, Instant now) {
-        rollout.state = RolloutState.ROLLING_BACK;
-        timeline.record(rollout, actor, "ROLLING_BACK", reason);
-        List<Deployment> moved = Deployment.list("rolloutId = ?1 and state in ?2", rollout.id,
-                List.of(DeploymentState.SUCCEEDED, DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
-                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING));
-        Instant deadline = now.plus(config.rollout().rollbackDeadline());
-        List<RollbackCommand> commands = new ArrayList<>(moved.size());
-        for (Deployment d : moved) {
-            if (d.previousGeneration == null) {
-                // A fresh install has no earlier generation to return to; it stays as it is and says so.
-                d.message = "installed fresh by this rollout: no earlier generation to roll back to";
-                d.updatedAt = now;
-                continue;
-            }
-            d.rollbackCommandId = UUID.randomUUID().toString();
-            commands.add(new RollbackCommand(d.rollbackCommandId, d.machineId, DISTRO, d.previousGeneration,
-                    reason, deadline));
-            d.state = DeploymentState.ROLLING_BACK;
-            d.deadlineAt = deadline;
-            d.updatedAt = now;
-        }
-        outbox.enqueueAll(commands);
-    }
-
     /** The wave's deployments by state, counted in the database: a wave of 100,000 is not loaded to count it. */
     WaveRules.Counts counts(Rollout rollout, int wave) {
         List<Object[]> rows = em.createQuery("select d.state, count(d) from Deployment d "
@@ -501,7 +435,7 @@ public class RolloutEngine implements MachineCommands {
     }
 
     /** The result's reason as a deployment records it (deployments also carry reasons of the orchestrator's own). */
-    private static String reasonOf(CommandResult result) {
+    static String reasonOf(CommandResult result) {
         return result.reason() == null ? null : result.reason().name();
     }
 }

@@ -35,6 +35,8 @@ public class RolloutService {
     @Inject
     RolloutEngine engine;
     @Inject
+    RolloutRollback rollback;
+    @Inject
     DeploymentBatches batches;
     @Inject
     RolloutTimeline timeline;
@@ -206,7 +208,7 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED),
                 "cancel");
         Instant now = clock.instant();
-        engine.cancelPending(r, now);
+        rollback.cancelPending(r, now);
         r.state = RolloutState.CANCELLED;
         r.finishedAt = now;
         timeline.record(r, actor, "CANCELLED", null);
@@ -219,8 +221,8 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED,
                 RolloutState.SUCCEEDED), "roll back");
         Instant now = clock.instant();
-        engine.cancelPending(r, now);
-        engine.rollBack(r, actor, "rolled back by " + actor, now);
+        rollback.cancelPending(r, now);
+        rollback.rollBack(r, actor, "rolled back by " + actor, now);
         engine.advance(r);
         return r;
     }
