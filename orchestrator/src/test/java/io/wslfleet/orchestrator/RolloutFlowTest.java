@@ -356,6 +356,44 @@ class RolloutFlowTest {
     }
 
     @Test
+    void anOperatorRollsBackARunningRolloutAndItsPendingMachinesAreNeverCommanded() {
+        String group = unique("operator-back");
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique("25.05-operator-back"));
+        List<String> agents = register(group, 3, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, 3);
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"machineIds":%s},"canary":{"count":1},
+                 "waves":[{"percent":100}],"approvalRequired":true,"start":true}
+                """.formatted(group, release.releaseId(), json(agents)));
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200);
+        // the canary succeeded; the next wave waits for an approval that never comes
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/rollouts/" + id).then()
+                .body("currentWave", equalTo(1)).body("waitingFor", equalTo("APPROVAL")));
+        String canary = agents.get(0);
+
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/rollback").then().statusCode(200);
+
+        awaitRolloutState(id, "ROLLED_BACK", Duration.ofSeconds(30));
+        JsonPath deployments = given().get("/api/v1/rollouts/" + id + "/deployments").then().extract().jsonPath();
+        assertThat(deployments.getString("items.find { it.machineId == '" + canary + "' }.state"))
+                .isEqualTo("ROLLED_BACK");
+        assertThat(fleet.agent(canary).received).hasSize(2).last().isInstanceOfSatisfying(RollbackCommand.class,
+                r -> assertThat(r.toGeneration()).isEqualTo(1));
+        assertThat(fleet.agent(canary).currentPath()).isEqualTo(old.nixos().systemPath());
+        for (String agent : agents.subList(1, agents.size())) {
+            assertThat(deployments.getString("items.find { it.machineId == '" + agent + "' }.state")).as(agent)
+                    .isEqualTo("CANCELLED");
+            assertThat(fleet.agent(agent).received).as(agent).isEmpty();
+        }
+        JsonPath timeline = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath();
+        assertThat(timeline.getList("action", String.class))
+                .containsSubsequence("APPROVED", "ROLLING_BACK", "ROLLED_BACK").doesNotContain("HALTED");
+        assertThat(timeline.getString("find { it.action == 'ROLLING_BACK' }.actor")).isEqualTo("operator");
+        assertThat(timeline.getString("find { it.action == 'ROLLING_BACK' }.detail")).isEqualTo("rolled back by operator");
+    }
+
+    @Test
     void machinesMatchingTheTargetLaterJoinTheCurrentWave() {
         String group = unique("join");
         ReleasePublished old = publishRelease(unique("24.11"));
