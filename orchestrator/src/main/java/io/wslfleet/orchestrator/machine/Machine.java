@@ -8,10 +8,14 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
+import io.wslfleet.protocol.events.Inventory;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** One agent (a Windows user on a workstation) and the NixOS distro it manages, as last reported. */
 @Entity
@@ -35,8 +39,8 @@ public class Machine extends PanacheEntityBase {
     @Column(name = "free_disk_bytes")
     public Long freeDiskBytes;
     public String ring;
-    /** JSON object. */
-    public String labels = "{}";
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> labels = Map.of();
     @Column(name = "distro_name")
     public String distroName;
     @Column(name = "distro_state")
@@ -52,7 +56,9 @@ public class Machine extends PanacheEntityBase {
     public String currentSystemPath;
     @Column(name = "current_release_id")
     public String currentReleaseId;
-    public String inventory;
+    /** The last inventory it registered with. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Inventory inventory;
     /** The agent's epoch of the last applied event: events order by (epoch, sequence), see {@code AgentEvent}. */
     @Column(name = "agent_epoch")
     public long agentEpoch;
@@ -78,9 +84,10 @@ public class Machine extends PanacheEntityBase {
     /** Another key this machine presented (a reinstalled agent, or an impostor): used only once an operator re-keys. */
     @Column(name = "offered_public_key")
     public String offeredPublicKey;
-    /** JSON object of the labels (ring included) its enrolment token granted: the agent's own labels never override them. */
+    /** The labels (ring included) its enrolment token granted: the agent's own labels never override them. */
     @Column(name = "granted_labels")
-    public String grantedLabels;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> grantedLabels;
     @Column(name = "admitted_at")
     public Instant admittedAt;
     @Column(name = "admitted_by")

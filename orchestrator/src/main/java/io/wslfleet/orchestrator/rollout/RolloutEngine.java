@@ -2,7 +2,6 @@ package io.wslfleet.orchestrator.rollout;
 
 import io.wslfleet.orchestrator.machine.MachineCommands;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.wslfleet.orchestrator.FleetConfig;
@@ -11,7 +10,6 @@ import io.wslfleet.orchestrator.machine.HealthState;
 import io.wslfleet.orchestrator.machine.Machine;
 import io.wslfleet.orchestrator.release.Release;
 import io.wslfleet.protocol.events.DistroName;
-import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentCommand;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
@@ -268,7 +266,7 @@ public class RolloutEngine implements MachineCommands {
 
     private boolean advanceRunning(Rollout rollout, Instant now) {
         admitJoiners(rollout, now);
-        RolloutPlan plan = plan(rollout);
+        RolloutPlan plan = rollout.plan;
         int waves = waveCount(rollout);
         RolloutPlan.Wave wave = plan.waves().get(Math.min(rollout.currentWave, plan.waves().size() - 1));
         WaveRules.Verdict verdict = WaveRules.evaluate(wave, counts(rollout, rollout.currentWave), now,
@@ -310,12 +308,10 @@ public class RolloutEngine implements MachineCommands {
         if (available == 0) {
             return false;
         }
-        MaintenanceWindow window = rollout.maintenanceWindow == null ? null
-                : RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
         long busy = rollout.maxConcurrent == null ? 0 : Deployment.count("rolloutId = ?1 and state in ?2",
                 rollout.id, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
                         DeploymentState.INSTALLING));
-        DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout, window),
+        DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout),
                 available, busy, now);
         if (decision instanceof DispatchRules.WaitForApproval) {
             waitFor(rollout, "APPROVAL", "wave " + rollout.currentWave + " waits for an operator's approval");
@@ -375,7 +371,7 @@ public class RolloutEngine implements MachineCommands {
      * labels) join it in its current wave. Rollouts that name their machines have no joiners.
      */
     void admitJoiners(Rollout rollout, Instant now) {
-        TargetFilter filter = RolloutService.read(rollout.target, TargetFilter.class);
+        TargetFilter filter = rollout.target;
         if (!filter.machineIds().isEmpty()) {
             return;
         }
@@ -417,14 +413,6 @@ public class RolloutEngine implements MachineCommands {
             }
         }
         return new WaveRules.Counts(total, succeeded, errors, inFlight, pending, cancelled);
-    }
-
-    static RolloutPlan plan(Rollout rollout) {
-        try {
-            return Json.MAPPER.readValue(rollout.plan, RolloutPlan.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("rollout " + rollout.id + " has an unreadable plan", e);
-        }
     }
 
     static int waveCount(Rollout rollout) {
