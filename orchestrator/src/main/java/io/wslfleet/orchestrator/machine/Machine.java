@@ -2,6 +2,7 @@ package io.wslfleet.orchestrator.machine;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -45,9 +46,10 @@ public class Machine extends PanacheEntityBase {
     public String distroName;
     @Column(name = "distro_state")
     public String distroState;
-    /** healthy, degraded, failed, absent or unknown: see {@link HealthState}. */
+    /** Stored by its wire name: healthy, degraded, failed, absent or unknown. */
     @Column(name = "health_state")
-    public String healthState = HealthState.UNKNOWN.wire();
+    @Convert(converter = HealthStateColumn.class)
+    public HealthState healthState = HealthState.UNKNOWN;
     @Column(name = "failed_units")
     public String failedUnits;
     @Column(name = "current_generation")

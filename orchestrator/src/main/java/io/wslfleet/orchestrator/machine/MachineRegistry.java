@@ -331,7 +331,7 @@ public class MachineRegistry {
             machine.currentGeneration = null;
             machine.currentSystemPath = null;
             machine.currentReleaseId = null;
-            machine.healthState = HealthState.ABSENT.wire();
+            machine.healthState = HealthState.ABSENT;
         } else {
             machine.distroName = distro.name();
             machine.distroState = distro.state();
@@ -344,7 +344,7 @@ public class MachineRegistry {
     private void applyHealth(Machine machine, Health health, Instant now) {
         HealthState state = HealthState.fromSystemState(health.systemState());
         String before = healthSignature(machine);
-        machine.healthState = state.wire();
+        machine.healthState = state;
         machine.failedUnits = failedUnits(health.failedUnits());
         machine.healthCheckedAt = now;
         if (health.distroName() != null) {

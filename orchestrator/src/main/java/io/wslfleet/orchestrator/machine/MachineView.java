@@ -18,7 +18,7 @@ public record MachineView(String id, String machineId, String windowsUser, Strin
                           Instant admittedAt, String admittedBy) {
 
     static MachineView of(Machine m, Instant offlineBefore) {
-        String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState;
+        String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState.wire();
         return new MachineView(m.id, m.machineId, m.windowsUser, m.hostname, m.windowsBuild, m.wslVersion,
                 m.kernelVersion, m.agentVersion, m.freeDiskBytes, m.ring, new TreeMap<>(m.labels), m.distroName,
                 m.distroState, health, failedUnits(m.failedUnits),

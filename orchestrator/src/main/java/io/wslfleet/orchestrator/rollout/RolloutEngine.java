@@ -340,14 +340,14 @@ public class RolloutEngine implements MachineCommands {
         List<AgentCommand> commands = new ArrayList<>(pending.size());
         for (DeploymentBatches.Pending d : pending) {
             if (release.systemPath.equals(d.currentSystemPath())
-                    && HealthState.HEALTHY.wire().equals(d.healthState())) {
+                    && d.healthState() == HealthState.HEALTHY) {
                 alreadyCurrent.add(d.id());
                 continue;
             }
             String commandId = UUID.randomUUID().toString();
             commanded.add(new DeploymentBatches.Commanded(d.id(), commandId, d.currentGeneration(),
                     d.currentSystemPath()));
-            boolean hasDistro = d.currentSystemPath() != null && !HealthState.ABSENT.wire().equals(d.healthState());
+            boolean hasDistro = d.currentSystemPath() != null && d.healthState() != HealthState.ABSENT;
             commands.add(hasDistro
                     ? new UpgradeCommand(commandId, d.machineId(), DISTRO, ref, rollout.upgradeMode,
                     rollout.backupFirst, deadline)
