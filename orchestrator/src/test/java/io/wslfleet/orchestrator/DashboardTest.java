@@ -235,8 +235,9 @@ class DashboardTest {
                         "releaseId", release.releaseId(), "target", Map.of("all", true)))
                 .post("/api/v1/rollouts").then().statusCode(201).extract().jsonPath().getLong("id");
         String plan = QuarkusTransaction.requiringNew().call(() -> (String) AuditEntry.getEntityManager()
-                .createNativeQuery("select plan from rollout where id = ?1").setParameter(1, id).getSingleResult());
-        setPlan(id, "{not a plan");
+                .createNativeQuery("select plan::text from rollout where id = ?1").setParameter(1, id)
+                .getSingleResult());
+        setPlan(id, "{\"waves\":[]}"); // JSON, but no plan: a rollout needs a wave
         try {
             viewer().accept(BROWSER_ACCEPT).get("/ui/rollouts/" + id).then().statusCode(500)
                     .contentType(containsString("text/html")).body(containsString("Internal error"))
@@ -250,7 +251,7 @@ class DashboardTest {
 
     private static void setPlan(long rollout, String plan) {
         QuarkusTransaction.requiringNew().run(() -> AuditEntry.getEntityManager()
-                .createNativeQuery("update rollout set plan = ?1 where id = ?2").setParameter(1, plan)
+                .createNativeQuery("update rollout set plan = cast(?1 as jsonb) where id = ?2").setParameter(1, plan)
                 .setParameter(2, rollout).executeUpdate());
     }
 

@@ -86,6 +86,19 @@ class RolloutFlowTest {
         });
     }
 
+    /** Healthy machines on an old release, and a new release for them: where most rollouts here start. */
+    private record HealthyGroup(String group, ReleasePublished old, ReleasePublished release, List<String> agents) {
+    }
+
+    private static HealthyGroup healthyGroup(String name, String version, int machines) {
+        String group = unique(name);
+        ReleasePublished old = publishRelease(unique("24.11"));
+        ReleasePublished release = publishRelease(unique(version));
+        List<String> agents = register(group, machines, Behaviour.HEALTHY, old.nixos().systemPath());
+        awaitReleaseAndMachines(release.releaseId(), group, machines);
+        return new HealthyGroup(group, old, release, agents);
+    }
+
     private static long createRollout(String body) {
         return given().contentType(ContentType.JSON).body(body).post("/api/v1/rollouts")
                 .then().statusCode(201).extract().jsonPath().getLong("id");
@@ -99,27 +112,23 @@ class RolloutFlowTest {
 
     @Test
     void rolloutGoesFromCanaryThroughWavesToSucceeded() {
-        String group = unique("waves");
-        ReleasePublished old = publishRelease(unique("24.11"));
-        ReleasePublished release = publishRelease(unique("25.05"));
-        List<String> agents = register(group, 20, Behaviour.HEALTHY, old.nixos().systemPath());
-        awaitReleaseAndMachines(release.releaseId(), group, 20);
+        HealthyGroup g = healthyGroup("waves", "25.05", 20);
 
         long id = createRollout("""
                 {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},
                  "canary":{"count":1},"waves":[{"percent":25},{"percent":100}],"start":true}
-                """.formatted(group, release.releaseId(), group));
+                """.formatted(g.group(), g.release().releaseId(), g.group()));
 
         JsonPath done = awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(60));
         assertThat(done.getList("waves.size", Integer.class)).containsExactly(1, 5, 14);
         assertThat(done.getList("waves.succeeded", Integer.class)).containsExactly(1, 5, 14);
-        given().queryParam("label", "group=" + group).queryParam("release", release.releaseId())
+        given().queryParam("label", "group=" + g.group()).queryParam("release", g.release().releaseId())
                 .get("/api/v1/machines").then().body("total", equalTo(20));
         List<String> actions = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath()
                 .getList("action");
         assertThat(actions).containsSubsequence("STARTED", "WAVE_STARTED", "WAVE_STARTED", "SUCCEEDED");
         // every machine was commanded exactly once, with an upgrade (each already had NixOS)
-        for (String agent : agents) {
+        for (String agent : g.agents()) {
             assertThat(fleet.agent(agent).received).hasSize(1).allMatch(UpgradeCommand.class::isInstance);
         }
     }
@@ -301,21 +310,17 @@ class RolloutFlowTest {
 
     @Test
     void aRolloutOutsideItsMaintenanceWindowWaitsAndOneInsideItsWindowProceeds() throws InterruptedException {
-        String group = unique("window");
-        ReleasePublished old = publishRelease(unique("24.11"));
-        ReleasePublished release = publishRelease(unique("25.05-window"));
-        List<String> agents = register(group, 2, Behaviour.HEALTHY, old.nixos().systemPath());
-        awaitReleaseAndMachines(release.releaseId(), group, 2);
+        HealthyGroup g = healthyGroup("window", "25.05-window", 2);
         int closedHour = java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusHours(12).getHour();
 
         long waiting = createRollout("""
                 {"name":"%s-closed","releaseId":"%s","target":{"labels":{"group":"%s"}},
                  "maintenanceWindow":{"cron":"0 %d * * *","durationMinutes":60,"timeZone":"UTC"},"start":true}
-                """.formatted(group, release.releaseId(), group, closedHour));
+                """.formatted(g.group(), g.release().releaseId(), g.group(), closedHour));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/api/v1/rollouts/" + waiting).then()
                 .body("waitingFor", equalTo("MAINTENANCE_WINDOW")).body("windowOpen", equalTo(false)));
         Thread.sleep(2500);
-        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
+        assertThat(g.agents()).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
         assertThat(given().get("/api/v1/rollouts/" + waiting + "/deployments").then().extract().jsonPath()
                 .getList("items.state", String.class)).containsOnly("PENDING");
         assertThat(timeline(waiting)).contains("WAITING_FOR_MAINTENANCE_WINDOW");
@@ -324,30 +329,26 @@ class RolloutFlowTest {
         long open = createRollout("""
                 {"name":"%s-open","releaseId":"%s","target":{"labels":{"group":"%s"}},
                  "maintenanceWindow":{"cron":"* * * * *","durationMinutes":30,"timeZone":"Europe/Berlin"},"start":true}
-                """.formatted(group, release.releaseId(), group));
+                """.formatted(g.group(), g.release().releaseId(), g.group()));
         awaitRolloutState(open, "SUCCEEDED", Duration.ofSeconds(30));
     }
 
     @Test
     void approvalsGateTheFirstWaveAndEachLaterOne() {
-        String group = unique("approve");
-        ReleasePublished old = publishRelease(unique("24.11"));
-        ReleasePublished release = publishRelease(unique("25.05-approve"));
-        List<String> agents = register(group, 3, Behaviour.HEALTHY, old.nixos().systemPath());
-        awaitReleaseAndMachines(release.releaseId(), group, 3);
+        HealthyGroup g = healthyGroup("approve", "25.05-approve", 3);
         long id = createRollout("""
                 {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"count":1},
                  "waves":[{"percent":100}],"approvalRequired":true,"start":true}
-                """.formatted(group, release.releaseId(), group));
+                """.formatted(g.group(), g.release().releaseId(), g.group()));
 
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 given().get("/api/v1/rollouts/" + id).then().body("waitingFor", equalTo("APPROVAL")));
-        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
+        assertThat(g.agents()).allSatisfy(a -> assertThat(fleet.agent(a).received).isEmpty());
 
         given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(0));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/rollouts/" + id).then()
                 .body("currentWave", equalTo(1)).body("waitingFor", equalTo("APPROVAL")));
-        assertThat(agents.stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
+        assertThat(g.agents().stream().mapToInt(a -> fleet.agent(a).received.size()).sum()).isEqualTo(1);
 
         given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200).body("approvedWave", equalTo(1));
         awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(30));
@@ -356,18 +357,48 @@ class RolloutFlowTest {
     }
 
     @Test
+    void anOperatorRollsBackARunningRolloutAndItsPendingMachinesAreNeverCommanded() {
+        HealthyGroup g = healthyGroup("operator-back", "25.05-operator-back", 3);
+        long id = createRollout("""
+                {"name":"%s","releaseId":"%s","target":{"machineIds":%s},"canary":{"count":1},
+                 "waves":[{"percent":100}],"approvalRequired":true,"start":true}
+                """.formatted(g.group(), g.release().releaseId(), json(g.agents())));
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/approve").then().statusCode(200);
+        // the canary succeeded; the next wave waits for an approval that never comes
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/api/v1/rollouts/" + id).then()
+                .body("currentWave", equalTo(1)).body("waitingFor", equalTo("APPROVAL")));
+        String canary = g.agents().get(0);
+
+        given().header("X-Fleet-Request", "1").post("/api/v1/rollouts/" + id + "/rollback").then().statusCode(200);
+
+        awaitRolloutState(id, "ROLLED_BACK", Duration.ofSeconds(30));
+        JsonPath deployments = given().get("/api/v1/rollouts/" + id + "/deployments").then().extract().jsonPath();
+        assertThat(deployments.getString("items.find { it.machineId == '" + canary + "' }.state"))
+                .isEqualTo("ROLLED_BACK");
+        assertThat(fleet.agent(canary).received).hasSize(2).last().isInstanceOfSatisfying(RollbackCommand.class,
+                r -> assertThat(r.toGeneration()).isEqualTo(1));
+        assertThat(fleet.agent(canary).currentPath()).isEqualTo(g.old().nixos().systemPath());
+        for (String agent : g.agents().subList(1, g.agents().size())) {
+            assertThat(deployments.getString("items.find { it.machineId == '" + agent + "' }.state")).as(agent)
+                    .isEqualTo("CANCELLED");
+            assertThat(fleet.agent(agent).received).as(agent).isEmpty();
+        }
+        JsonPath timeline = given().get("/api/v1/rollouts/" + id + "/timeline").then().extract().jsonPath();
+        assertThat(timeline.getList("action", String.class))
+                .containsSubsequence("APPROVED", "ROLLING_BACK", "ROLLED_BACK").doesNotContain("HALTED");
+        assertThat(timeline.getString("find { it.action == 'ROLLING_BACK' }.actor")).isEqualTo("operator");
+        assertThat(timeline.getString("find { it.action == 'ROLLING_BACK' }.detail")).isEqualTo("rolled back by operator");
+    }
+
+    @Test
     void machinesMatchingTheTargetLaterJoinTheCurrentWave() {
-        String group = unique("join");
-        ReleasePublished old = publishRelease(unique("24.11"));
-        ReleasePublished release = publishRelease(unique("25.05-join"));
-        register(group, 2, Behaviour.HEALTHY, old.nixos().systemPath());
-        awaitReleaseAndMachines(release.releaseId(), group, 2);
+        HealthyGroup g = healthyGroup("join", "25.05-join", 2);
         long id = createRollout("""
                 {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"count":1},
                  "waves":[{"percent":100}],"soakSeconds":4,"start":true}
-                """.formatted(group, release.releaseId(), group));
-        String late = group + "-late/dev";
-        fleet.add(late, Behaviour.HEALTHY, old.nixos().systemPath(), Map.of("group", group));
+                """.formatted(g.group(), g.release().releaseId(), g.group()));
+        String late = g.group() + "-late/dev";
+        fleet.add(late, Behaviour.HEALTHY, g.old().nixos().systemPath(), Map.of("group", g.group()));
 
         awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(40));
         assertThat(given().queryParam("size", 10).get("/api/v1/rollouts/" + id + "/deployments").then().extract()
@@ -397,21 +428,17 @@ class RolloutFlowTest {
 
     @Test
     void threeHundredMachinesGoThroughCanaryAndWavesWithOneCommandEach() {
-        String group = unique("scale");
-        ReleasePublished old = publishRelease(unique("24.11"));
-        ReleasePublished release = publishRelease(unique("25.05-scale"));
-        List<String> agents = register(group, 300, Behaviour.HEALTHY, old.nixos().systemPath());
-        awaitReleaseAndMachines(release.releaseId(), group, 300);
+        HealthyGroup g = healthyGroup("scale", "25.05-scale", 300);
 
         long id = createRollout("""
                 {"name":"%s","releaseId":"%s","target":{"labels":{"group":"%s"}},"canary":{"percent":1},
                  "waves":[{"percent":10},{"percent":40},{"percent":100}],"errorThresholdPercent":5,
                  "successThresholdPercent":95,"start":true}
-                """.formatted(group, release.releaseId(), group));
+                """.formatted(g.group(), g.release().releaseId(), g.group()));
         JsonPath done = awaitRolloutState(id, "SUCCEEDED", Duration.ofSeconds(120));
         assertThat(done.getList("waves.size", Integer.class)).containsExactly(3, 30, 120, 147);
-        assertThat(agents).allSatisfy(a -> assertThat(fleet.agent(a).received).hasSize(1));
-        given().queryParam("release", release.releaseId()).queryParam("label", "group=" + group)
+        assertThat(g.agents()).allSatisfy(a -> assertThat(fleet.agent(a).received).hasSize(1));
+        given().queryParam("release", g.release().releaseId()).queryParam("label", "group=" + g.group())
                 .get("/api/v1/machines").then().body("total", equalTo(300));
     }
 }

@@ -1,5 +1,7 @@
 package io.wslfleet.orchestrator.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.wslfleet.protocol.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -24,6 +26,15 @@ public class AuditLog {
         e.before = before;
         e.after = after;
         e.persist();
+    }
+
+    /** A value as an entry quotes it (labels, a plan): in the wire format's JSON. */
+    public static String json(Object value) {
+        try {
+            return Json.MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public List<AuditEntry> of(String entity, String entityId) {

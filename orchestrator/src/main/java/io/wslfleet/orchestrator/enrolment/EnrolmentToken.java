@@ -5,8 +5,11 @@ import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
+import java.util.Map;
 
 /** A token an admin made to admit machines at once: only the SHA-256 of its secret is kept. */
 @Entity
@@ -22,8 +25,9 @@ public class EnrolmentToken extends PanacheEntityBase {
     public int maxUses;
     public int uses;
     public String ring;
-    /** JSON object. */
-    public String labels = "{}";
+    /** Granted to the machines it admits. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> labels = Map.of();
     @Column(name = "created_by")
     public String createdBy;
     @Column(name = "created_at")

@@ -1,8 +1,5 @@
 package io.wslfleet.orchestrator.enrolment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import io.wslfleet.protocol.Json;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -50,7 +47,7 @@ public class EnrolmentTokens {
         t.expiresAt = expiresAt;
         t.maxUses = maxUses;
         t.ring = ring;
-        t.labels = toJson(labels == null ? Map.of() : new TreeMap<>(labels));
+        t.labels = labels == null ? Map.of() : new TreeMap<>(labels);
         t.createdBy = actor;
         t.createdAt = clock.instant();
         t.persist();
@@ -92,13 +89,9 @@ public class EnrolmentTokens {
         return new Redemption.Admitted(t);
     }
 
+    /** The token's labels in key order. */
     public static Map<String, String> labelsOf(EnrolmentToken t) {
-        try {
-            return Json.MAPPER.readValue(t.labels, new TypeReference<TreeMap<String, String>>() {
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("enrolment token " + t.id + " has unreadable labels", e);
-        }
+        return new TreeMap<>(t.labels);
     }
 
     /** The labels a token grants a machine: its labels plus its ring as the label {@code ring}. */
@@ -115,14 +108,6 @@ public class EnrolmentTokens {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(secret.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String toJson(Object value) {
-        try {
-            return Json.MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

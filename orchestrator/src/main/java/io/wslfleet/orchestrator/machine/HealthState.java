@@ -10,6 +10,11 @@ public enum HealthState {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** The state a {@link #wire()} name stands for. */
+    public static HealthState fromWire(String wire) {
+        return valueOf(wire.toUpperCase(Locale.ROOT));
+    }
+
     /** Maps the agent's reported system state. */
     public static HealthState fromSystemState(String systemState) {
         if (systemState == null) {

@@ -2,16 +2,21 @@ package io.wslfleet.orchestrator.machine;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.LockModeType;
 import jakarta.persistence.Table;
+import io.wslfleet.protocol.events.Inventory;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** One agent (a Windows user on a workstation) and the NixOS distro it manages, as last reported. */
 @Entity
@@ -35,15 +40,16 @@ public class Machine extends PanacheEntityBase {
     @Column(name = "free_disk_bytes")
     public Long freeDiskBytes;
     public String ring;
-    /** JSON object. */
-    public String labels = "{}";
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> labels = Map.of();
     @Column(name = "distro_name")
     public String distroName;
     @Column(name = "distro_state")
     public String distroState;
-    /** healthy, degraded, failed, absent or unknown: see {@link HealthState}. */
+    /** Stored by its wire name: healthy, degraded, failed, absent or unknown. */
     @Column(name = "health_state")
-    public String healthState = HealthState.UNKNOWN.wire();
+    @Convert(converter = HealthStateColumn.class)
+    public HealthState healthState = HealthState.UNKNOWN;
     @Column(name = "failed_units")
     public String failedUnits;
     @Column(name = "current_generation")
@@ -52,7 +58,9 @@ public class Machine extends PanacheEntityBase {
     public String currentSystemPath;
     @Column(name = "current_release_id")
     public String currentReleaseId;
-    public String inventory;
+    /** The last inventory it registered with. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Inventory inventory;
     /** The agent's epoch of the last applied event: events order by (epoch, sequence), see {@code AgentEvent}. */
     @Column(name = "agent_epoch")
     public long agentEpoch;
@@ -78,9 +86,10 @@ public class Machine extends PanacheEntityBase {
     /** Another key this machine presented (a reinstalled agent, or an impostor): used only once an operator re-keys. */
     @Column(name = "offered_public_key")
     public String offeredPublicKey;
-    /** JSON object of the labels (ring included) its enrolment token granted: the agent's own labels never override them. */
+    /** The labels (ring included) its enrolment token granted: the agent's own labels never override them. */
     @Column(name = "granted_labels")
-    public String grantedLabels;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, String> grantedLabels;
     @Column(name = "admitted_at")
     public Instant admittedAt;
     @Column(name = "admitted_by")

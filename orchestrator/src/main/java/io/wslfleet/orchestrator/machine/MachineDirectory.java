@@ -53,10 +53,10 @@ public class MachineDirectory {
         if (m == null) {
             throw ApiProblem.notFound("machine", id);
         }
-        String before = m.labels;
-        m.labels = MachineRegistry.toJson(new TreeMap<>(labels));
+        String before = AuditLog.json(m.labels);
+        m.labels = new TreeMap<>(labels);
         m.ring = labels.get("ring");
-        audit.record(actor, "LABELS_SET", "machine", m.id, before, m.labels);
+        audit.record(actor, "LABELS_SET", "machine", m.id, before, AuditLog.json(m.labels));
         return MachineView.of(m, offlineBefore());
     }
 

@@ -1,15 +1,11 @@
 package io.wslfleet.orchestrator.machine;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wslfleet.orchestrator.release.ReleaseCatalog;
-import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.DistroInfo;
 import io.wslfleet.protocol.events.GenerationInfo;
-import io.wslfleet.protocol.events.Inventory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import org.jboss.logging.Logger;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -20,8 +16,6 @@ import java.util.List;
 /** What happened to a machine (operators' decisions and its deployments) and the generations it last reported. */
 @ApplicationScoped
 public class MachineHistory {
-    private static final Logger LOG = Logger.getLogger(MachineHistory.class);
-
     @Inject
     EntityManager em;
     @Inject
@@ -65,17 +59,10 @@ public class MachineHistory {
     /** The managed distro's generations from the machine's last inventory, newest first; none when it has no such distro. */
     public List<Generation> generations(String machineId) {
         Machine m = MachineDirectory.find(machineId);
-        if (m.inventory == null || m.inventory.isBlank()) {
+        if (m.inventory == null) {
             return List.of();
         }
-        Inventory inventory;
-        try {
-            inventory = Json.MAPPER.readValue(m.inventory, Inventory.class);
-        } catch (JsonProcessingException | IllegalArgumentException e) {
-            LOG.warnf("machine %s: its stored inventory is unreadable (%s)", machineId, e.getMessage());
-            return List.of();
-        }
-        DistroInfo distro = inventory.distros().stream()
+        DistroInfo distro = m.inventory.distros().stream()
                 .filter(d -> MachineRegistry.MANAGED_DISTRO.equalsIgnoreCase(d.name())).findFirst().orElse(null);
         if (distro == null) {
             return List.of();

@@ -38,7 +38,7 @@ public final class MachineQuery {
         }
         int i = 0;
         for (Map.Entry<String, String> label : labels.entrySet()) {
-            q.where.append(" and (cast(m.labels as jsonb) ->> :lk").append(i).append(") = :lv").append(i);
+            q.where.append(" and (m.labels ->> :lk").append(i).append(") = :lv").append(i);
             q.params.put("lk" + i, label.getKey());
             q.params.put("lv" + i, label.getValue());
             i++;

@@ -1,14 +1,11 @@
 package io.wslfleet.orchestrator.machine;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.bus.RejectedEvent;
 import io.wslfleet.protocol.RejectReason;
 import io.wslfleet.protocol.events.AgentId;
 import io.wslfleet.orchestrator.release.ReleaseCatalog;
 import io.wslfleet.protocol.CloudEvent;
-import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentEvent;
 import io.wslfleet.protocol.events.AgentHeartbeat;
 import io.wslfleet.protocol.events.AgentRegistered;
@@ -39,7 +36,6 @@ import java.util.Optional;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -198,7 +194,7 @@ public class MachineRegistry {
 
     /** A decommissioned machine registering again: a new machine under the same id, with none of the old's trust. */
     private static void startOver(Machine machine, Instant now) {
-        machine.labels = "{}";
+        machine.labels = Map.of();
         machine.ring = null;
         machine.grantedLabels = null;
         machine.admittedAt = null;
@@ -215,10 +211,10 @@ public class MachineRegistry {
             machine.enrolment = Enrolment.ACCEPTED;
             machine.admittedAt = now;
             machine.admittedBy = "token:" + t.id;
-            machine.grantedLabels = toJson(EnrolmentTokens.grantOf(t));
+            machine.grantedLabels = EnrolmentTokens.grantOf(t);
             audit.record(machine.admittedBy, "ENROLMENT_ACCEPTED", "machine", machine.id, Enrolment.PENDING.name(),
                     Enrolment.ACCEPTED + " by enrolment token " + t.id + " (use " + t.uses + " of " + t.maxUses
-                            + "), key " + machine.keyId + ", granted " + machine.grantedLabels);
+                            + "), key " + machine.keyId + ", granted " + AuditLog.json(machine.grantedLabels));
         } else if (redemption instanceof EnrolmentTokens.Redemption.Refused refused) {
             LOG.warnf("enrolment token %s of %s refused: %s", refused.tokenId(), machine.id, refused.why());
             refusals.noteInTransaction(AgentSources.of(machine.id), "machine", machine.id, "ENROLMENT_TOKEN_REFUSED",
@@ -319,12 +315,14 @@ public class MachineRegistry {
         machine.wslVersion = inv.wslVersion();
         machine.kernelVersion = inv.kernelVersion();
         machine.freeDiskBytes = inv.freeDiskBytes();
-        Map<String, String> labels = new TreeMap<>(labels(machine));
+        Map<String, String> labels = new TreeMap<>(machine.labels);
         labels.putAll(inv.labels()); // the agent's configuration owns the labels it sets
-        labels.putAll(granted(machine)); // except those its enrolment token granted
-        machine.labels = toJson(labels);
+        if (machine.grantedLabels != null) {
+            labels.putAll(machine.grantedLabels); // except those its enrolment token granted
+        }
+        machine.labels = labels;
         machine.ring = labels.get("ring");
-        machine.inventory = toJson(inv);
+        machine.inventory = inv;
         DistroInfo distro = inv.distros().stream().filter(d -> MANAGED_DISTRO.equalsIgnoreCase(d.name())).findFirst()
                 .orElse(null);
         if (distro == null) {
@@ -333,7 +331,7 @@ public class MachineRegistry {
             machine.currentGeneration = null;
             machine.currentSystemPath = null;
             machine.currentReleaseId = null;
-            machine.healthState = HealthState.ABSENT.wire();
+            machine.healthState = HealthState.ABSENT;
         } else {
             machine.distroName = distro.name();
             machine.distroState = distro.state();
@@ -346,7 +344,7 @@ public class MachineRegistry {
     private void applyHealth(Machine machine, Health health, Instant now) {
         HealthState state = HealthState.fromSystemState(health.systemState());
         String before = healthSignature(machine);
-        machine.healthState = state.wire();
+        machine.healthState = state;
         machine.failedUnits = failedUnits(health.failedUnits());
         machine.healthCheckedAt = now;
         if (health.distroName() != null) {
@@ -394,35 +392,5 @@ public class MachineRegistry {
 
     private static String healthSignature(Machine m) {
         return m.healthState + "|" + m.currentGeneration + "|" + m.currentSystemPath + "|" + m.failedUnits;
-    }
-
-    private static Map<String, String> granted(Machine machine) {
-        if (machine.grantedLabels == null) {
-            return Map.of();
-        }
-        try {
-            return Json.MAPPER.readValue(machine.grantedLabels, new TypeReference<TreeMap<String, String>>() {
-            });
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("machine " + machine.id + " has unreadable granted labels", e);
-        }
-    }
-
-    public static Map<String, String> labels(Machine machine) {
-        try {
-            return Json.MAPPER.readValue(machine.labels == null ? "{}" : machine.labels,
-                    new TypeReference<LinkedHashMap<String, String>>() {
-                    });
-        } catch (JsonProcessingException e) {
-            return Map.of();
-        }
-    }
-
-    static String toJson(Object value) {
-        try {
-            return Json.MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

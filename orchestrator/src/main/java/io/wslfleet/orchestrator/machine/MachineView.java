@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** A machine as the API shows it. {@code health} is {@code offline} when it has not been heard from recently. */
 public record MachineView(String id, String machineId, String windowsUser, String hostname, String windowsBuild,
@@ -17,9 +18,9 @@ public record MachineView(String id, String machineId, String windowsUser, Strin
                           Instant admittedAt, String admittedBy) {
 
     static MachineView of(Machine m, Instant offlineBefore) {
-        String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState;
+        String health = m.lastSeenAt.isBefore(offlineBefore) ? "offline" : m.healthState.wire();
         return new MachineView(m.id, m.machineId, m.windowsUser, m.hostname, m.windowsBuild, m.wslVersion,
-                m.kernelVersion, m.agentVersion, m.freeDiskBytes, m.ring, MachineRegistry.labels(m), m.distroName,
+                m.kernelVersion, m.agentVersion, m.freeDiskBytes, m.ring, new TreeMap<>(m.labels), m.distroName,
                 m.distroState, health, failedUnits(m.failedUnits),
                 m.currentGeneration, m.currentSystemPath, m.currentReleaseId, m.lastSeenAt, m.healthCheckedAt,
                 m.enrolment, m.keyId, m.offeredPublicKey == null ? null : fingerprint(m.offeredPublicKey), m.admittedAt,

@@ -1,5 +1,7 @@
 package io.wslfleet.orchestrator.rollout;
 
+import io.wslfleet.orchestrator.machine.HealthState;
+import io.wslfleet.orchestrator.machine.HealthStateColumn;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -22,12 +24,15 @@ import java.util.List;
  */
 @ApplicationScoped
 public class DeploymentBatches {
+    /** The machine's health column read as its entity reads it. */
+    private static final HealthStateColumn HEALTH = new HealthStateColumn();
+
     @Inject
     EntityManager em;
 
     /** A pending deployment and what its machine runs now (all null when the machine row is gone). */
     public record Pending(long id, String machineId, Integer currentGeneration, String currentSystemPath,
-                          String healthState) {
+                          HealthState healthState) {
     }
 
     /** A pending deployment that is being commanded. */
@@ -58,9 +63,10 @@ public class DeploymentBatches {
                 List<Pending> pending = new ArrayList<>(limit);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        int generation = rows.getInt(3);
-                        pending.add(new Pending(rows.getLong(1), rows.getString(2),
-                                rows.wasNull() ? null : generation, rows.getString(4), rows.getString(5)));
+                        int read = rows.getInt(3);
+                        Integer generation = rows.wasNull() ? null : read; // asked right after its own column
+                        pending.add(new Pending(rows.getLong(1), rows.getString(2), generation, rows.getString(4),
+                                HEALTH.convertToEntityAttribute(rows.getString(5))));
                     }
                 }
                 return pending;

@@ -20,9 +20,9 @@ public final class DispatchRules {
     /** What the rollout's settings say about its current wave. */
     public record Gate(boolean approvalRequired, int approvedWave, int currentWave, MaintenanceWindow window,
                        Integer maxConcurrent) {
-        static Gate of(Rollout rollout, MaintenanceWindow window) {
-            return new Gate(rollout.approvalRequired, rollout.approvedWave, rollout.currentWave, window,
-                    rollout.maxConcurrent);
+        static Gate of(Rollout rollout) {
+            return new Gate(rollout.approvalRequired, rollout.approvedWave, rollout.currentWave,
+                    rollout.maintenanceWindow, rollout.maxConcurrent);
         }
     }
 

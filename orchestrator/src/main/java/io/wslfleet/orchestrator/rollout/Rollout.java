@@ -11,6 +11,8 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
 
 import java.time.Instant;
 
@@ -25,10 +27,10 @@ public class Rollout extends PanacheEntityBase {
     public String releaseId;
     @Enumerated(EnumType.STRING)
     public RolloutState state;
-    /** JSON of {@link TargetFilter}. */
-    public String target;
-    /** JSON of {@link RolloutPlan}. */
-    public String plan;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public TargetFilter target;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public RolloutPlan plan;
     @Column(name = "current_wave")
     public int currentWave;
     @Column(name = "wave_started_at")
@@ -54,9 +56,10 @@ public class Rollout extends PanacheEntityBase {
     public Instant finishedAt;
     @Column(name = "halt_reason")
     public String haltReason;
-    /** JSON of {@link MaintenanceWindow}; null: commands go out at any time. */
+    /** Null: commands go out at any time. */
     @Column(name = "maintenance_window")
-    public String maintenanceWindow;
+    @JdbcTypeCode(SqlTypes.JSON)
+    public MaintenanceWindow maintenanceWindow;
     @Column(name = "approval_required")
     public boolean approvalRequired;
     /** The highest wave index an operator approved (-1: none). */

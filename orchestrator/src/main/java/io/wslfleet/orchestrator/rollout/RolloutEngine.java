@@ -2,7 +2,6 @@ package io.wslfleet.orchestrator.rollout;
 
 import io.wslfleet.orchestrator.machine.MachineCommands;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import io.wslfleet.orchestrator.FleetConfig;
@@ -11,14 +10,11 @@ import io.wslfleet.orchestrator.machine.HealthState;
 import io.wslfleet.orchestrator.machine.Machine;
 import io.wslfleet.orchestrator.release.Release;
 import io.wslfleet.protocol.events.DistroName;
-import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.AgentCommand;
-import io.wslfleet.protocol.events.CommandOutcome;
 import io.wslfleet.protocol.events.CommandProgress;
 import io.wslfleet.protocol.events.CommandResult;
 import io.wslfleet.protocol.events.InstallCommand;
 import io.wslfleet.protocol.events.ReleaseRef;
-import io.wslfleet.protocol.events.RollbackCommand;
 import io.wslfleet.protocol.events.UpgradeCommand;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,17 +27,16 @@ import org.jboss.logging.Logger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
 /**
  * Drives rollouts: dispatches commands wave by wave through the outbox, applies what agents report, times out silent
- * machines, halts on thresholds and rolls back. Every change to a rollout happens under its row lock, taken with
- * {@code SKIP LOCKED} by the periodic tick, so instances side by side never decide for the same rollout at once.
+ * machines and halts on thresholds ({@link RolloutRollback} halts and rolls back). Every decision about a rollout
+ * happens under its row lock, taken with {@code SKIP LOCKED} by the periodic tick, so instances side by side never
+ * decide for the same rollout at once.
  */
 @ApplicationScoped
 public class RolloutEngine implements MachineCommands {
@@ -62,6 +57,8 @@ public class RolloutEngine implements MachineCommands {
     RolloutTimeline timeline;
     @Inject
     DeploymentBatches batches;
+    @Inject
+    RolloutRollback rollback;
 
     // ---- what agents report ------------------------------------------------------------------------------------
 
@@ -98,13 +95,7 @@ public class RolloutEngine implements MachineCommands {
         Deployment rolledBack = Deployment.find("rollbackCommandId", result.commandId()).firstResult();
         if (rolledBack != null) {
             lockRolloutOf(rolledBack);
-            boolean back = result.outcome() == CommandOutcome.SUCCEEDED;
-            rolledBack.state = back ? DeploymentState.ROLLED_BACK : DeploymentState.ROLLBACK_FAILED;
-            rolledBack.reason = back ? rolledBack.reason : reasonOf(result);
-            rolledBack.message = result.message();
-            rolledBack.reportedSystemPath = result.health() == null ? null : result.health().systemPath();
-            rolledBack.finishedAt = clock.instant();
-            rolledBack.updatedAt = rolledBack.finishedAt;
+            rollback.applyResult(rolledBack, result);
         }
     }
 
@@ -278,15 +269,7 @@ public class RolloutEngine implements MachineCommands {
             case RUNNING -> {
                 return advanceRunning(rollout, now);
             }
-            case ROLLING_BACK -> {
-                long open = Deployment.count("rolloutId = ?1 and state = ?2", rollout.id,
-                        DeploymentState.ROLLING_BACK);
-                if (open == 0) {
-                    rollout.state = RolloutState.ROLLED_BACK;
-                    rollout.finishedAt = now;
-                    timeline.record(rollout, "system", "ROLLED_BACK", "every moved machine is back or reported");
-                }
-            }
+            case ROLLING_BACK -> rollback.finishWhenBack(rollout, now);
             default -> {
                 // PAUSED: in-flight deployments still report and time out, nothing new is dispatched
             }
@@ -313,13 +296,13 @@ public class RolloutEngine implements MachineCommands {
 
     private boolean advanceRunning(Rollout rollout, Instant now) {
         admitJoiners(rollout, now);
-        RolloutPlan plan = plan(rollout);
+        RolloutPlan plan = rollout.plan;
         int waves = waveCount(rollout);
         RolloutPlan.Wave wave = plan.waves().get(Math.min(rollout.currentWave, plan.waves().size() - 1));
         WaveRules.Verdict verdict = WaveRules.evaluate(wave, counts(rollout, rollout.currentWave), now,
                 rollout.soakUntil);
         if (verdict instanceof WaveRules.Halt halt) {
-            halt(rollout, halt.reason(), now);
+            rollback.halt(rollout, halt.reason(), now);
         } else if (verdict instanceof WaveRules.Soak soak) {
             if (rollout.soakUntil == null) {
                 timeline.record(rollout, "system", "WAVE_SUCCEEDED", "wave " + rollout.currentWave
@@ -355,12 +338,10 @@ public class RolloutEngine implements MachineCommands {
         if (available == 0) {
             return false;
         }
-        MaintenanceWindow window = rollout.maintenanceWindow == null ? null
-                : RolloutService.read(rollout.maintenanceWindow, MaintenanceWindow.class);
         long busy = rollout.maxConcurrent == null ? 0 : Deployment.count("rolloutId = ?1 and state in ?2",
                 rollout.id, List.of(DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
                         DeploymentState.INSTALLING));
-        DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout, window),
+        DispatchRules.Decision decision = DispatchRules.decide(DispatchRules.Gate.of(rollout),
                 available, busy, now);
         if (decision instanceof DispatchRules.WaitForApproval) {
             waitFor(rollout, "APPROVAL", "wave " + rollout.currentWave + " waits for an operator's approval");
@@ -389,14 +370,14 @@ public class RolloutEngine implements MachineCommands {
         List<AgentCommand> commands = new ArrayList<>(pending.size());
         for (DeploymentBatches.Pending d : pending) {
             if (release.systemPath.equals(d.currentSystemPath())
-                    && HealthState.HEALTHY.wire().equals(d.healthState())) {
+                    && d.healthState() == HealthState.HEALTHY) {
                 alreadyCurrent.add(d.id());
                 continue;
             }
             String commandId = UUID.randomUUID().toString();
             commanded.add(new DeploymentBatches.Commanded(d.id(), commandId, d.currentGeneration(),
                     d.currentSystemPath()));
-            boolean hasDistro = d.currentSystemPath() != null && !HealthState.ABSENT.wire().equals(d.healthState());
+            boolean hasDistro = d.currentSystemPath() != null && d.healthState() != HealthState.ABSENT;
             commands.add(hasDistro
                     ? new UpgradeCommand(commandId, d.machineId(), DISTRO, ref, rollout.upgradeMode,
                     rollout.backupFirst, deadline)
@@ -420,7 +401,7 @@ public class RolloutEngine implements MachineCommands {
      * labels) join it in its current wave. Rollouts that name their machines have no joiners.
      */
     void admitJoiners(Rollout rollout, Instant now) {
-        TargetFilter filter = RolloutService.read(rollout.target, TargetFilter.class);
+        TargetFilter filter = rollout.target;
         if (!filter.machineIds().isEmpty()) {
             return;
         }
@@ -437,56 +418,6 @@ public class RolloutEngine implements MachineCommands {
             timeline.record(rollout, "system", "JOINED", machineId + " matches the target; joins wave "
                     + rollout.currentWave);
         }
-    }
-
-    /** Stops the rollout; with automatic rollback on, commands every machine it moved back. */
-    void halt(Rollout rollout, String reason, Instant now) {
-        rollout.state = RolloutState.HALTED;
-        rollout.haltReason = reason;
-        timeline.record(rollout, "system", "HALTED", reason);
-        cancelPending(rollout, now);
-        if (rollout.autoRollback) {
-            rollBack(rollout, "system", "automatic rollback: " + reason, now);
-        }
-    }
-
-    void cancelPending(Rollout rollout, Instant now) {
-        List<Deployment> pending = Deployment.list("rolloutId = ?1 and state = ?2", rollout.id,
-                DeploymentState.PENDING);
-        for (Deployment d : pending) {
-            d.state = DeploymentState.CANCELLED;
-            d.finishedAt = now;
-            d.updatedAt = now;
-        }
-    }
-
-    /**
-     * Commands back every machine this rollout moved, or may be moving: succeeded and in-flight deployments that had a
-     * previous generation. Failed ones stayed on (or returned to) a working generation by the agent's own guarantee.
-     */
-    void rollBack(Rollout rollout, String actor, String reason, Instant now) {
-        rollout.state = RolloutState.ROLLING_BACK;
-        timeline.record(rollout, actor, "ROLLING_BACK", reason);
-        List<Deployment> moved = Deployment.list("rolloutId = ?1 and state in ?2", rollout.id,
-                List.of(DeploymentState.SUCCEEDED, DeploymentState.COMMANDED, DeploymentState.DOWNLOADING,
-                        DeploymentState.INSTALLING, DeploymentState.ACTIVATING, DeploymentState.VERIFYING));
-        Instant deadline = now.plus(config.rollout().rollbackDeadline());
-        List<RollbackCommand> commands = new ArrayList<>(moved.size());
-        for (Deployment d : moved) {
-            if (d.previousGeneration == null) {
-                // A fresh install has no earlier generation to return to; it stays as it is and says so.
-                d.message = "installed fresh by this rollout: no earlier generation to roll back to";
-                d.updatedAt = now;
-                continue;
-            }
-            d.rollbackCommandId = UUID.randomUUID().toString();
-            commands.add(new RollbackCommand(d.rollbackCommandId, d.machineId, DISTRO, d.previousGeneration,
-                    reason, deadline));
-            d.state = DeploymentState.ROLLING_BACK;
-            d.deadlineAt = deadline;
-            d.updatedAt = now;
-        }
-        outbox.enqueueAll(commands);
     }
 
     /** The wave's deployments by state, counted in the database: a wave of 100,000 is not loaded to count it. */
@@ -514,14 +445,6 @@ public class RolloutEngine implements MachineCommands {
         return new WaveRules.Counts(total, succeeded, errors, inFlight, pending, cancelled);
     }
 
-    static RolloutPlan plan(Rollout rollout) {
-        try {
-            return Json.MAPPER.readValue(rollout.plan, RolloutPlan.class);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("rollout " + rollout.id + " has an unreadable plan", e);
-        }
-    }
-
     static int waveCount(Rollout rollout) {
         Number max = (Number) Deployment.getEntityManager()
                 .createQuery("select max(d.wave) from Deployment d where d.rolloutId = :id")
@@ -530,7 +453,7 @@ public class RolloutEngine implements MachineCommands {
     }
 
     /** The result's reason as a deployment records it (deployments also carry reasons of the orchestrator's own). */
-    private static String reasonOf(CommandResult result) {
+    static String reasonOf(CommandResult result) {
         return result.reason() == null ? null : result.reason().name();
     }
 }

@@ -1,11 +1,9 @@
 package io.wslfleet.orchestrator.rollout;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.wslfleet.orchestrator.FleetConfig;
 import io.wslfleet.orchestrator.api.ApiProblem;
 import io.wslfleet.orchestrator.api.Problem;
 import io.wslfleet.orchestrator.audit.AuditLog;
-import io.wslfleet.protocol.Json;
 import io.wslfleet.protocol.events.UpgradeMode;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -35,6 +33,8 @@ public class RolloutService {
     @Inject
     RolloutEngine engine;
     @Inject
+    RolloutRollback rollback;
+    @Inject
     DeploymentBatches batches;
     @Inject
     RolloutTimeline timeline;
@@ -53,7 +53,7 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED), "approve");
         int before = r.approvedWave;
         r.approvedWave = Math.max(r.approvedWave, r.state == RolloutState.DRAFT ? 0 : r.currentWave);
-        RolloutPlan plan = RolloutEngine.plan(r);
+        RolloutPlan plan = r.plan;
         int waves = r.state == RolloutState.DRAFT ? plan.waves().size() : RolloutEngine.waveCount(r);
         // one timeline entry per approval, in words: the timeline is this rollout's audit log
         timeline.record(r, actor, "APPROVED", PlanWords.waveName(plan, r.approvedWave, waves)
@@ -71,20 +71,20 @@ public class RolloutService {
         r.name = request.name();
         r.releaseId = request.releaseId();
         r.state = RolloutState.DRAFT;
-        r.target = json(request.target());
-        r.plan = json(plan(request));
+        r.target = request.target();
+        r.plan = plan(request);
         r.deadlineSeconds = request.deadlineSeconds() != null ? request.deadlineSeconds()
                 : (int) config.rollout().defaultDeadline().toSeconds();
         r.autoRollback = request.autoRollback() == null || request.autoRollback();
         r.upgradeMode = request.mode() == null ? UpgradeMode.IN_PLACE : request.mode();
         r.backupFirst = Boolean.TRUE.equals(request.backupFirst());
-        r.maintenanceWindow = request.maintenanceWindow() == null ? null : json(request.maintenanceWindow());
+        r.maintenanceWindow = request.maintenanceWindow();
         r.approvalRequired = Boolean.TRUE.equals(request.approvalRequired());
         r.maxConcurrent = request.maxConcurrentDownloads();
         r.createdBy = actor;
         r.createdAt = clock.instant();
         r.persist();
-        audit.record(actor, "CREATED", "rollout", String.valueOf(r.id), null, r.plan);
+        audit.record(actor, "CREATED", "rollout", String.valueOf(r.id), null, AuditLog.json(r.plan));
         if (Boolean.TRUE.equals(request.start())) {
             start(r, actor);
         }
@@ -164,12 +164,11 @@ public class RolloutService {
 
     private Rollout start(Rollout r, String actor) {
         requireState(r, Set.of(RolloutState.DRAFT), "start");
-        TargetFilter filter = read(r.target, TargetFilter.class);
-        List<String> targets = filter.machines().admitted().ids(em);
+        List<String> targets = r.target.machines().admitted().ids(em);
         if (targets.isEmpty()) {
             throw ApiProblem.conflict("no admitted machine matches the rollout's target");
         }
-        List<Integer> sizes = RolloutEngine.plan(r).sizes(targets.size());
+        List<Integer> sizes = r.plan.sizes(targets.size());
         Instant now = clock.instant();
         batches.insertPending(r.id, targets, sizes, now);
         r.state = RolloutState.RUNNING;
@@ -206,7 +205,7 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.DRAFT, RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED),
                 "cancel");
         Instant now = clock.instant();
-        engine.cancelPending(r, now);
+        rollback.cancelPending(r, now);
         r.state = RolloutState.CANCELLED;
         r.finishedAt = now;
         timeline.record(r, actor, "CANCELLED", null);
@@ -219,8 +218,8 @@ public class RolloutService {
         requireState(r, Set.of(RolloutState.RUNNING, RolloutState.PAUSED, RolloutState.HALTED,
                 RolloutState.SUCCEEDED), "roll back");
         Instant now = clock.instant();
-        engine.cancelPending(r, now);
-        engine.rollBack(r, actor, "rolled back by " + actor, now);
+        rollback.cancelPending(r, now);
+        rollback.rollBack(r, actor, "rolled back by " + actor, now);
         engine.advance(r);
         return r;
     }
@@ -236,22 +235,6 @@ public class RolloutService {
     private static void requireState(Rollout r, Set<RolloutState> allowed, String action) {
         if (!allowed.contains(r.state)) {
             throw ApiProblem.conflict("cannot " + action + " rollout " + r.id + " in state " + r.state);
-        }
-    }
-
-    static String json(Object value) {
-        try {
-            return Json.MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static <T> T read(String json, Class<T> type) {
-        try {
-            return Json.MAPPER.readValue(json, type);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -56,14 +56,13 @@ public class RolloutViews {
         Rollout r = find(id);
         return audit.of("rollout", String.valueOf(id)).stream()
                 .map(e -> new RolloutView.TimelineEntry(e.at, e.actor, e.action,
-                        "CREATED".equals(e.action) ? "plan: " + PlanWords.describe(RolloutEngine.plan(r)) : e.after))
+                        "CREATED".equals(e.action) ? "plan: " + PlanWords.describe(r.plan) : e.after))
                 .toList();
     }
 
     RolloutView view(Rollout r) {
-        MaintenanceWindow window = r.maintenanceWindow == null ? null
-                : RolloutService.read(r.maintenanceWindow, MaintenanceWindow.class);
-        RolloutPlan plan = RolloutEngine.plan(r);
+        MaintenanceWindow window = r.maintenanceWindow;
+        RolloutPlan plan = r.plan;
         int waveCount = Math.max(RolloutEngine.waveCount(r), r.state == RolloutState.DRAFT ? plan.waves().size() : 0);
         List<RolloutView.WaveView> waves = new ArrayList<>();
         for (int i = 0; i < waveCount; i++) {
@@ -75,7 +74,7 @@ public class RolloutViews {
         }
         Instant now = clock.instant();
         return new RolloutView(r.id, r.name, r.releaseId, r.state, r.currentWave,
-                RolloutService.read(r.target, TargetFilter.class), PlanWords.describe(plan), waves, r.deadlineSeconds,
+                r.target, PlanWords.describe(plan), waves, r.deadlineSeconds,
                 r.autoRollback, r.upgradeMode, r.backupFirst, r.createdBy, r.createdAt, r.startedAt, r.finishedAt,
                 r.soakUntil, r.haltReason, window, window == null ? null : window.isOpen(now),
                 window == null ? null : window.nextOpening(now).orElse(null), r.approvalRequired, r.approvedWave,
