@@ -953,9 +953,9 @@ public final class OrchestratorBenchmark {
                 .append(" simulated machines, each enrolled with an enrolment token and signing its events with its")
                 .append(" own Ed25519 key; ").append(n).append(n == 1 ? " run" : " runs, each on a fresh broker,")
                 .append(n == 1 ? "" : " database and orchestrator, the first column their median")
-                .append(". The broker, PostgreSQL, the orchestrator and the load generator share the cores, and other")
-                .append(" builds and tests ran on the machine at the same time: each figure carries the one-minute load")
-                .append(" average (`/proc/loadavg`) when it was taken.\n\n");
+                .append(". The broker, PostgreSQL, the orchestrator and the load generator share the cores (nothing")
+                .append(" else is meant to run meanwhile): each figure carries the one-minute load average")
+                .append(" (`/proc/loadavg`) when it was taken.\n\n");
         for (String note : notes) {
             report.append("- ").append(note).append('\n');
         }
