@@ -1,12 +1,11 @@
 package io.wslfleet.orchestrator.ops;
 
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.wslfleet.orchestrator.FleetConfig;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import jakarta.annotation.PreDestroy;
 import org.jboss.logging.Logger;
 
 import java.time.Clock;

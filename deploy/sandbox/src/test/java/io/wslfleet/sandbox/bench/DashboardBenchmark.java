@@ -71,10 +71,11 @@ public final class DashboardBenchmark {
                 times.sort(Long::compare);
                 table.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.2f |%n", page.getKey(),
                         times.get(times.size() / 2), times.get((int) Math.ceil(times.size() * 0.95) - 1),
-                        times.get(times.size() - 1), loadAverage()));
+                        times.get(times.size() - 1), OrchestratorBenchmark.load()));
             }
             String report = "# Dashboard benchmark\n\n"
-                    + "Measured " + Instant.now() + " at commit `" + commit(root) + "` on this project's machine "
+                    + "Measured " + Instant.now() + " at commit `" + OrchestratorBenchmark.commit(root)
+                    + "` on this project's machine "
                     + "class (2 cores), by `" + DashboardBenchmark.class.getName() + "` (see its Javadoc for the "
                     + "command). The times are the client's, over loopback, so they hold the server's whole answer: "
                     + "its queries, the page rendered and sent. The load column is the one-minute load average "
@@ -93,26 +94,6 @@ public final class DashboardBenchmark {
             Files.writeString(out, report);
             System.out.println(report);
         }
-    }
-
-    private static double loadAverage() {
-        try {
-            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
-        } catch (Exception e) {
-            return Double.NaN;
-        }
-    }
-
-    private static String commit(Path root) throws Exception {
-        Process git = new ProcessBuilder("git", "-C", root.toString(), "rev-parse", "--short=12", "HEAD")
-                .redirectErrorStream(true).start();
-        String head = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        git.waitFor();
-        Process status = new ProcessBuilder("git", "-C", root.toString(), "status", "--porcelain",
-                "--untracked-files=no").redirectErrorStream(true).start();
-        boolean dirty = !new String(status.getInputStream().readAllBytes(), StandardCharsets.UTF_8).isBlank();
-        status.waitFor();
-        return dirty ? head + " (with uncommitted changes)" : head;
     }
 
     /** Batched multi-row inserts: healthy, degraded, failed and silent machines on a few releases and WSL versions. */

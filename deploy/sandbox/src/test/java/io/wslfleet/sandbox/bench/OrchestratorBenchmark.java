@@ -392,18 +392,9 @@ public final class OrchestratorBenchmark {
 
     /** Reads every record of fleet.agent-events from the start, doing {@code step} to each; returns records per second. */
     private double consume(Step step, long expected) {
-        Properties p = new Properties();
-        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // a load generator and meter, not a fleet program
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
         EventDecoder decoder = EventDecoder.of(Topics.AGENT_EVENTS);
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(Topics.AGENT_EVENTS)) {
-                partitions.add(new TopicPartition(info.topic(), info.partition()));
-            }
-            consumer.assign(partitions);
+        try (KafkaConsumer<String, byte[]> consumer = consumer(2000)) {
+            List<TopicPartition> partitions = assignAll(consumer, Topics.AGENT_EVENTS);
             consumer.seekToBeginning(partitions);
             long n = 0;
             long passed = 0;
@@ -621,18 +612,9 @@ public final class OrchestratorBenchmark {
         }
 
         private void read() {
-            Properties p = new Properties();
-            p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // the simulated agents, reading their commands
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
             EventDecoder decoder = EventDecoder.of(Topics.COMMANDS);
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (PartitionInfo info : consumer.partitionsFor(Topics.COMMANDS)) {
-                    partitions.add(new TopicPartition(info.topic(), info.partition()));
-                }
-                consumer.assign(partitions);
+            try (KafkaConsumer<String, byte[]> consumer = consumer(5000)) { // the simulated agents' commands
+                List<TopicPartition> partitions = assignAll(consumer, Topics.COMMANDS);
                 consumer.seekToEnd(partitions);
                 partitions.forEach(consumer::position); // the end now, before the rollout's first command
                 positioned.countDown();
@@ -827,17 +809,35 @@ public final class OrchestratorBenchmark {
     }
 
     private long endOffsets(String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(500)) {
+            return consumer.endOffsets(partitionsOf(consumer, topic)).values().stream().mapToLong(Long::longValue)
+                    .sum();
+        }
+    }
+
+    /** A consumer in no group, as the admin principal: a load generator and meter, not a fleet program. */
+    private KafkaConsumer<String, byte[]> consumer(int maxPollRecords) {
         Properties p = new Properties();
-        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN)); // a load generator and meter, not a fleet program
+        p.putAll(infra.kafkaClientProperties(KafkaRole.ADMIN));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p)) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic)) {
-                partitions.add(new TopicPartition(info.topic(), info.partition()));
-            }
-            return consumer.endOffsets(partitions).values().stream().mapToLong(Long::longValue).sum();
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, String.valueOf(maxPollRecords));
+        return new KafkaConsumer<>(p);
+    }
+
+    /** Assigns every partition of {@code topic} to {@code consumer}; returns them. */
+    private static List<TopicPartition> assignAll(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<TopicPartition> partitions = partitionsOf(consumer, topic);
+        consumer.assign(partitions);
+        return partitions;
+    }
+
+    private static List<TopicPartition> partitionsOf(KafkaConsumer<String, byte[]> consumer, String topic) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic)) {
+            partitions.add(new TopicPartition(info.topic(), info.partition()));
         }
+        return partitions;
     }
 
     private Connection db() throws Exception {
@@ -899,7 +899,7 @@ public final class OrchestratorBenchmark {
     }
 
     /** The one-minute load average, from {@code /proc/loadavg}; NaN where there is none. */
-    private static double load() {
+    static double load() {
         try {
             return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
         } catch (Exception e) {
@@ -908,7 +908,7 @@ public final class OrchestratorBenchmark {
     }
 
     /** The commit measured, with a mark when the work tree differs from it. */
-    private static String commit(Path root) throws Exception {
+    static String commit(Path root) throws Exception {
         String head = git(root, "rev-parse", "--short=12", "HEAD").trim();
         return git(root, "status", "--porcelain", "--untracked-files=no").isBlank() ? head
                 : head + " (with uncommitted changes)";
